@@ -12,7 +12,7 @@ torch::Tensor resize_area(const torch::Tensor& images, int64_t resolution) {
   return torch::adaptive_avg_pool2d(images, {resolution, resolution});
 }
 
-torch::Tensor one_hot(const torch::Tensor& labels, int64_t num_classes) {
+torch::Tensor one_hot_labels(const torch::Tensor& labels, int64_t num_classes) {
   return torch::one_hot(labels.to(torch::kInt64), num_classes).to(torch::kFloat32);
 }
 

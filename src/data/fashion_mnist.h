@@ -29,6 +29,6 @@ ImageDataset load_fashion_mnist(const std::string& directory, const std::string&
 torch::Tensor resize_area(const torch::Tensor& images, int64_t resolution);
 
 /// One-hot labels [N, num_classes] as float32.
-torch::Tensor one_hot(const torch::Tensor& labels, int64_t num_classes);
+torch::Tensor one_hot_labels(const torch::Tensor& labels, int64_t num_classes);
 
 }  // namespace disback

@@ -43,7 +43,7 @@ DenoiserPtr train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& imag
     const torch::Tensor batch = images.index_select(0, index);
     torch::Tensor batch_labels;
     if (options.conditional) {
-      batch_labels = disback::one_hot(labels.index_select(0, index), denoiser->label_dim());
+      batch_labels = one_hot_labels(labels.index_select(0, index), denoiser->label_dim());
     }
     const torch::Tensor loss = edm_loss(*denoiser, batch, batch_labels, options.loss);
     check_finite(loss, "teacher loss", step);

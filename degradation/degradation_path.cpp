@@ -1,0 +1,100 @@
+#include "degradation/degradation_path.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "common/error.h"
+#include "nn/model_file.h"
+
+namespace disback {
+namespace {
+
+constexpr const char* kPathFormat = "disback-path-1";
+
+// Float32 bits as int32, so XOR applies; the same bits reinterpret back.
+torch::Tensor float_bits(const torch::Tensor& values) {
+  return values.detach().to(torch::kCPU, torch::kFloat32).contiguous().view(torch::kInt32);
+}
+
+}  // namespace
+
+std::string checkpoint_group(int64_t k) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "checkpoints/%04lld", static_cast<long long>(k));
+  return name;
+}
+
+PathWriter::PathWriter(const std::string& path, const Denoiser& teacher)
+    : path_(path), temporary_(path + ".tmp"), teacher_(std::make_unique<Denoiser>(teacher.config())) {
+  teacher_->copy_weights_from(teacher);
+  file_ = std::make_unique<Hdf5File>(temporary_, Hdf5File::Mode::kCreate);
+  file_->set_attr("/", "format", kPathFormat);
+  file_->set_attr("/", "config", teacher.config().dump());
+  save_state(*teacher_, *file_, "teacher", /*compress=*/true);
+}
+
+PathWriter::~PathWriter() {
+  if (file_) {  // not finished: drop the partial file, keep any earlier one
+    file_.reset();
+    std::error_code ignored;
+    std::filesystem::remove(temporary_, ignored);
+  }
+}
+
+void PathWriter::add_checkpoint(const Denoiser& checkpoint) {
+  DISBACK_CHECK(file_ != nullptr, "path '", path_, "' is already finished");
+  ++count_;
+  const std::string group = checkpoint_group(count_);
+  auto reference = teacher_->named_parameters();
+  for (const auto& item : checkpoint.named_parameters()) {
+    const auto* base = reference.find(item.key());
+    DISBACK_CHECK(base != nullptr, "path checkpoint has a parameter '", item.key(),
+                  "' the teacher lacks");
+    file_->write(group + "/" + item.key(), float_bits(item.value()) ^ float_bits(*base),
+                 /*compress=*/true);
+  }
+}
+
+void PathWriter::finish(const nlohmann::json& metadata) {
+  DISBACK_CHECK(file_ != nullptr, "path '", path_, "' is already finished");
+  file_->set_attr("/", "metadata", metadata.dump());
+  file_->set_attr("/", "num_checkpoints", count_);
+  file_.reset();
+  std::error_code error;
+  std::filesystem::rename(temporary_, path_, error);
+  DISBACK_CHECK(!error, "cannot move '", temporary_, "' to '", path_, "': ", error.message());
+}
+
+PathReader::PathReader(const std::string& path)
+    : file_(std::make_unique<Hdf5File>(path, Hdf5File::Mode::kRead)) {
+  DISBACK_CHECK(file_->has_attr("/", "format") && file_->attr_string("/", "format") == kPathFormat,
+                "'", path, "' is not a degradation path file (expected format '", kPathFormat,
+                "')");
+  config_ = nlohmann::json::parse(file_->attr_string("/", "config"));
+  metadata_ = nlohmann::json::parse(file_->attr_string("/", "metadata"));
+  num_checkpoints_ = file_->attr_int("/", "num_checkpoints");
+}
+
+void PathReader::load_into(int64_t k, Denoiser& target) const {
+  DISBACK_CHECK(k >= 0 && k <= num_checkpoints_, "path '", path(), "' has checkpoints 0..",
+                num_checkpoints_, ", asked for ", k);
+  load_state(target, *file_, "teacher");
+  if (k == 0) return;
+  torch::NoGradGuard no_grad;
+  const std::string group = checkpoint_group(k);
+  for (auto& item : target.named_parameters()) {
+    const std::string name = group + "/" + item.key();
+    DISBACK_CHECK(file_->has(name), "path '", path(), "' lacks '", name, "'");
+    const torch::Tensor bits = file_->read(name) ^ float_bits(item.value());
+    item.value().copy_(bits.view(torch::kFloat32).reshape(item.value().sizes()));
+  }
+}
+
+DenoiserPtr PathReader::load(int64_t k) const {
+  auto denoiser = std::make_shared<Denoiser>(config_);
+  load_into(k, *denoiser);
+  denoiser->eval();
+  return denoiser;
+}
+
+}  // namespace disback

@@ -1,0 +1,108 @@
+#include "degradation/recorder.h"
+
+#include "common/error.h"
+#include "common/log.h"
+#include "common/progress.h"
+#include "degradation/degradation_path.h"
+
+namespace disback {
+
+nlohmann::json DegradationOptions::to_json() const {
+  return {{"num_checkpoints", num_checkpoints}, {"interval", interval},
+          {"batch_size", batch_size}, {"learning_rate", learning_rate},
+          {"grad_clip", grad_clip}, {"seed", seed}, {"P_mean", loss.P_mean},
+          {"P_std", loss.P_std}};
+}
+
+void DegradationOptions::validate() const {
+  DISBACK_CHECK(num_checkpoints >= 1, "degradation: expected N (num_checkpoints) >= 1, got ",
+                num_checkpoints);
+  DISBACK_CHECK(interval >= 1, "degradation: expected K (interval) >= 1, got ", interval);
+  DISBACK_CHECK(batch_size >= 1, "degradation: expected batch_size >= 1, got ", batch_size);
+  DISBACK_CHECK(learning_rate > 0, "degradation: expected learning_rate > 0, got ",
+                learning_rate);
+}
+
+DegradationRecorder::DegradationRecorder(const Denoiser& teacher, OneStepGenerator initial_generator,
+                                         DegradationOptions options, std::string path_file,
+                                         nlohmann::json provenance)
+    : initial_generator_(std::move(initial_generator)),
+      options_(std::move(options)),
+      path_file_(std::move(path_file)),
+      provenance_(std::move(provenance)),
+      start_(std::chrono::steady_clock::now()) {
+  options_.validate();
+  torch::manual_seed(options_.seed);
+  // The auxiliary denoiser starts as the teacher; G_0 stays frozen.
+  auxiliary_ = teacher.clone();
+  auxiliary_->train();
+  optimizer_ = std::make_unique<torch::optim::Adam>(
+      auxiliary_->parameters(), torch::optim::AdamOptions(options_.learning_rate));
+  writer_ = std::make_unique<PathWriter>(path_file_, teacher);
+  total_steps_ = options_.num_checkpoints * options_.interval;
+}
+
+std::map<std::string, double> DegradationRecorder::step() {
+  DISBACK_CHECK(!finished(), "degradation recording already did its ", total_steps_, " steps");
+  ++step_;
+  std::vector<int64_t> shape = auxiliary_->sample_shape();
+  shape.insert(shape.begin(), options_.batch_size);
+
+  // Fit the auxiliary denoiser to fresh samples of the initial generator.
+  torch::Tensor samples;
+  {
+    torch::NoGradGuard no_grad;
+    samples = initial_generator_(torch::randn(shape));
+  }
+  const torch::Tensor loss = edm_loss(*auxiliary_, samples, {}, options_.loss);
+  check_finite(loss, "degradation loss", step_);
+  optimizer_->zero_grad();
+  loss.backward();
+  if (options_.grad_clip > 0) {
+    torch::nn::utils::clip_grad_norm_(auxiliary_->parameters(), options_.grad_clip);
+  }
+  optimizer_->step();
+
+  const double value = loss.item<double>();
+  interval_loss_ += value;
+  if (step_ % options_.interval == 0) {
+    writer_->add_checkpoint(*auxiliary_);
+    checkpoint_losses_.push_back(interval_loss_ / double(options_.interval));
+    interval_loss_ = 0;
+  }
+  return {{"step", double(step_)}, {"loss", value},
+          {"checkpoints", double(writer_->num_checkpoints())}};
+}
+
+nlohmann::json DegradationRecorder::finish() {
+  DISBACK_CHECK(writer_->num_checkpoints() > 0, "degradation stopped at step ", step_,
+                ", before the first checkpoint (K = ", options_.interval, ")");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  nlohmann::json metadata = provenance_;
+  metadata["sigma_init"] = initial_generator_.sigma_init;
+  metadata["N"] = writer_->num_checkpoints();
+  metadata["K"] = options_.interval;
+  metadata["steps"] = writer_->num_checkpoints() * options_.interval;
+  metadata["checkpoint_losses"] = checkpoint_losses_;
+  metadata["options"] = options_.to_json();
+  metadata["seconds"] = seconds;
+  writer_->finish(metadata);
+  log_info("degradation: ", writer_->num_checkpoints(), " checkpoints in ",
+           format_duration(seconds), ", saved ", path_file_);
+  return metadata;
+}
+
+nlohmann::json record_degradation(const Denoiser& teacher, const OneStepGenerator& initial_generator,
+                                  const DegradationOptions& options, const std::string& path_file,
+                                  const nlohmann::json& provenance) {
+  DegradationRecorder recorder(teacher, initial_generator, options, path_file, provenance);
+  ProgressMeter progress("degradation", recorder.total_steps());
+  while (!recorder.finished()) {
+    const auto metrics = recorder.step();
+    progress.update(recorder.steps_done(), {{"loss", metrics.at("loss")}});
+  }
+  return recorder.finish();
+}
+
+}  // namespace disback
