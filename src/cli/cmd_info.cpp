@@ -3,6 +3,7 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/network_summary.h"
 #include "nn/model_file.h"
 
 namespace disback::cli {
@@ -17,6 +18,7 @@ int info_command(int argc, char** argv) {
   std::cout << "file:        " << path << "\n"
             << "model_type:  " << denoiser->config().value("model_type", "?") << "\n"
             << "parameters:  " << denoiser->parameter_count() << "\n"
+            << "  by part:   " << describe_parameter_counts(*denoiser) << "\n"
             << "sample:      " << c10::IntArrayRef(denoiser->sample_shape()) << "\n"
             << "config:      " << denoiser->config().dump() << "\n"
             << "metadata:    " << read_model_metadata(path).dump() << std::endl;

@@ -19,8 +19,22 @@ struct Command {
 const std::vector<Command>& commands() {
   using namespace disback::cli;
   static const std::vector<Command> all = {
+      {"run", "Run the whole DisBack pipeline from a config (the main job)", run_command},
       {"train-teacher", "Train an EDM teacher denoiser on a dataset", train_teacher_command},
+      {"record-path", "Record the degradation path of the teacher towards G_0",
+       record_path_command},
+      {"distill", "Distil a one-step generator by backtracking (or the baseline)",
+       distill_command},
+      {"study", "DisBack against the plain baseline over seeds: curves and speed-up",
+       study_command},
       {"info", "Print a model file's architecture and parameter count", info_command},
+      {"sample", "Draw samples with a teacher's sampler or a one-step generator", sample_command},
+      {"train-classifier", "Train the Fashion-MNIST classifier used as FID detector",
+       train_classifier_command},
+      {"stats", "Compute reference feature statistics (.h5 or .npz) for FID", stats_command},
+      {"eval", "FID, KID, precision and recall of samples against a reference", eval_command},
+      {"denoise", "Evaluate a model's denoiser on inputs from an HDF5 file", denoise_command},
+      {"bench-network", "Print a network's size and CPU forward time", bench_network_command},
   };
   return all;
 }

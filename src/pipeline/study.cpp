@@ -1,0 +1,75 @@
+#include "pipeline/study.h"
+
+#include <cstdio>
+#include <numeric>
+
+#include "common/error.h"
+
+namespace disback {
+
+std::vector<double> MethodCurves::mean() const {
+  DISBACK_CHECK(!per_seed.empty(), "no curves to average");
+  std::vector<double> average(iterations.size(), 0.0);
+  for (const auto& curve : per_seed) {
+    DISBACK_CHECK(curve.size() == iterations.size(), "curves of different lengths: ",
+                  curve.size(), " vs ", iterations.size());
+    for (size_t i = 0; i < curve.size(); ++i) average[i] += curve[i] / double(per_seed.size());
+  }
+  return average;
+}
+
+nlohmann::json SpeedUp::to_json() const {
+  return {{"baseline_iteration", baseline_iteration}, {"disback_iteration", disback_iteration},
+          {"speedup", speedup}, {"baseline_final", baseline_final},
+          {"disback_final", disback_final}, {"target_value", target_value}};
+}
+
+namespace {
+
+double tail_mean(const std::vector<double>& values, int64_t window) {
+  const int64_t n = std::min<int64_t>(window, values.size());
+  return std::accumulate(values.end() - n, values.end(), 0.0) / double(n);
+}
+
+int64_t first_at_or_below(const std::vector<int64_t>& iterations, const std::vector<double>& values,
+                          double threshold) {
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (values[i] <= threshold) return iterations[i];
+  }
+  return -1;
+}
+
+}  // namespace
+
+SpeedUp compare_convergence(const MethodCurves& baseline, const MethodCurves& disback,
+                            double tolerance, int64_t final_window) {
+  DISBACK_CHECK(baseline.iterations == disback.iterations,
+                "both methods must be evaluated at the same iterations");
+  const std::vector<double> base = baseline.mean(), ours = disback.mean();
+  SpeedUp result;
+  result.baseline_final = tail_mean(base, final_window);
+  result.disback_final = tail_mean(ours, final_window);
+  result.target_value = result.baseline_final * (1 + tolerance);
+  result.baseline_iteration = first_at_or_below(baseline.iterations, base, result.target_value);
+  result.disback_iteration = first_at_or_below(disback.iterations, ours, result.target_value);
+  if (result.baseline_iteration > 0 && result.disback_iteration > 0) {
+    result.speedup = double(result.baseline_iteration) / double(result.disback_iteration);
+  }
+  return result;
+}
+
+std::string speedup_table(const std::string& problem, const std::string& metric,
+                          const SpeedUp& r, int64_t seeds) {
+  char row[512];
+  std::snprintf(row, sizeof(row),
+                "| %s | %lld | %lld | %lld | %s | %.4g | %.4g |\n", problem.c_str(),
+                static_cast<long long>(seeds), static_cast<long long>(r.baseline_iteration),
+                static_cast<long long>(r.disback_iteration),
+                r.speedup > 0 ? (std::to_string(r.speedup).substr(0, 4) + "x").c_str() : "n/a",
+                r.baseline_final, r.disback_final);
+  return "| problem | seeds | baseline reaches its final " + metric +
+         " at | DisBack first reaches it at | speed-up | baseline final " + metric +
+         " | DisBack final " + metric + " |\n|---|---|---|---|---|---|---|\n" + row;
+}
+
+}  // namespace disback

@@ -1,0 +1,49 @@
+// DisBack on a 2-D mixture of Gaussians: a problem small enough to run the
+// whole method in seconds, with the sliced Wasserstein distance to fresh
+// data as its quality measure (lower is better).
+#pragma once
+
+#include <optional>
+#include <vector>
+
+#include "backtrack/backtracker.h"
+#include "data/toy.h"
+#include "degradation/recorder.h"
+#include "training/teacher_trainer.h"
+
+namespace disback {
+
+struct ToyOptions {
+  GaussianMixture2d data;
+  int64_t teacher_iterations = 3000;
+  int64_t teacher_batch = 256;
+  double teacher_lr = 2e-3;
+  double sigma_init = 2.5;
+  DegradationOptions degradation;  // defaults set in toy_defaults()
+  BacktrackOptions backtrack;
+  int64_t eval_every = 100;
+  int64_t eval_samples = 4000;
+  uint64_t seed = 0;
+};
+
+/// Settings that converge in seconds on a CPU.
+ToyOptions toy_defaults();
+
+/// Trains an MLP teacher on the mixture (no files written).
+DenoiserPtr train_toy_teacher(const ToyOptions& options);
+
+/// The sliced Wasserstein distance of a generator's samples to fresh data.
+double toy_distance(const OneStepGenerator& generator, const ToyOptions& options);
+
+struct ToyCurve {
+  std::vector<int64_t> iterations;  // 0 = the initial generator
+  std::vector<double> distance;
+  std::vector<int64_t> switches;  // iterations at which the target moved
+};
+
+/// Distils a one-step generator from `teacher`: DisBack when `path_file` is
+/// given (recorded first if it does not exist), else the baseline.
+ToyCurve distill_toy(const Denoiser& teacher, const std::optional<std::string>& path_file,
+                     const ToyOptions& options);
+
+}  // namespace disback
