@@ -10,11 +10,19 @@
 namespace disback {
 
 nlohmann::json BacktrackOptions::to_json() const {
-  return {{"iterations", iterations}, {"batch_size", batch_size}, {"generator_lr", generator_lr},
-          {"fake_lr", fake_lr}, {"beta1", beta1}, {"beta2", beta2},
-          {"fake_updates", fake_updates}, {"ema_half_life", ema_half_life},
-          {"grad_clip", grad_clip}, {"holdout_size", holdout_size}, {"seed", seed},
-          {"distillation", distillation.to_json()}, {"switching", switching.to_json()},
+  return {{"iterations", iterations},
+          {"batch_size", batch_size},
+          {"generator_lr", generator_lr},
+          {"fake_lr", fake_lr},
+          {"beta1", beta1},
+          {"beta2", beta2},
+          {"fake_updates", fake_updates},
+          {"ema_half_life", ema_half_life},
+          {"grad_clip", grad_clip},
+          {"holdout_size", holdout_size},
+          {"seed", seed},
+          {"distillation", distillation.to_json()},
+          {"switching", switching.to_json()},
           {"fake_loss", {{"P_mean", fake_loss.P_mean}, {"P_std", fake_loss.P_std}}}};
 }
 
@@ -62,13 +70,15 @@ Backtracker::Backtracker(const Denoiser& teacher, OneStepGenerator generator,
 
   fake_->train();
   generator_.network->train();
-  if (options_.ema_half_life > 0) ema_ = std::make_unique<Ema>(*generator_.network, options_.ema_half_life);
+  if (options_.ema_half_life > 0)
+    ema_ = std::make_unique<Ema>(*generator_.network, options_.ema_half_life);
   const auto adam = [&](double lr) {
     return torch::optim::AdamOptions(lr).betas({options_.beta1, options_.beta2});
   };
   generator_optimizer_ = std::make_unique<torch::optim::Adam>(generator_.network->parameters(),
                                                               adam(options_.generator_lr));
-  fake_optimizer_ = std::make_unique<torch::optim::Adam>(fake_->parameters(), adam(options_.fake_lr));
+  fake_optimizer_ =
+      std::make_unique<torch::optim::Adam>(fake_->parameters(), adam(options_.fake_lr));
 
   // Held-out noise, fixed for the whole run, measures how far G lags the target.
   auto holdout = at::detail::createCPUGenerator(options_.seed + 7919);
@@ -78,7 +88,8 @@ Backtracker::Backtracker(const Denoiser& teacher, OneStepGenerator generator,
   holdout_eps_ = torch::randn(shape, holdout);
   holdout_sigma_ = (torch::randn({options_.holdout_size}, holdout) * 1.2 - 1.2).exp();
   if (generator_.network->label_dim() > 0) {
-    auto classes = torch::randint(generator_.network->label_dim(), {options_.holdout_size}, holdout);
+    auto classes =
+        torch::randint(generator_.network->label_dim(), {options_.holdout_size}, holdout);
     holdout_labels_ = one_hot_labels(classes, generator_.network->label_dim());
   }
   switch_rule_.start_target(discrepancy());
@@ -119,7 +130,8 @@ double Backtracker::update_fake(const torch::Tensor& labels) {
   check_finite(loss, "fake-denoiser loss", iteration_ + 1);
   fake_optimizer_->zero_grad();
   loss.backward();
-  if (options_.grad_clip > 0) torch::nn::utils::clip_grad_norm_(fake_->parameters(), options_.grad_clip);
+  if (options_.grad_clip > 0)
+    torch::nn::utils::clip_grad_norm_(fake_->parameters(), options_.grad_clip);
   fake_optimizer_->step();
   return loss.item<double>();
 }
@@ -151,12 +163,10 @@ StepMetrics Backtracker::step() {
   ++iteration_;
   ++iterations_on_target_;
 
-  StepMetrics metrics = {{"iteration", double(iteration_)},
-                         {"target", double(target_index_)},
-                         {"generator_loss", generator_loss},
-                         {"fake_loss", fake_loss / double(options_.fake_updates)},
-                         {"direction_norm", direction_norm},
-                         {"switched", 0.0}};
+  StepMetrics metrics = {
+      {"iteration", double(iteration_)},  {"target", double(target_index_)},
+      {"generator_loss", generator_loss}, {"fake_loss", fake_loss / double(options_.fake_updates)},
+      {"direction_norm", direction_norm}, {"switched", 0.0}};
   // The last target is the teacher itself: it is kept until the end.
   const bool measure = iterations_on_target_ % options_.switching.check_every == 0;
   std::optional<double> measured;
@@ -224,9 +234,9 @@ void Backtracker::load_checkpoint(const std::string& file) {
   DISBACK_CHECK(in.has_attr("/", "format") &&
                     in.attr_string("/", "format") == "disback-backtrack-checkpoint-1",
                 "'", file, "' is not a backtracking checkpoint");
-  DISBACK_CHECK(nlohmann::json::parse(in.attr_string("/", "config")) ==
-                    generator_.network->config(),
-                "'", file, "' holds a generator of another architecture");
+  DISBACK_CHECK(
+      nlohmann::json::parse(in.attr_string("/", "config")) == generator_.network->config(), "'",
+      file, "' holds a generator of another architecture");
   load_state(*generator_.network, in, "generator");
   load_state(*fake_, in, "fake");
   if (ema_) {

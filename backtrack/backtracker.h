@@ -26,15 +26,15 @@
 namespace disback {
 
 struct BacktrackOptions {
-  int64_t iterations = 2000;       // generator updates in all, over every target
+  int64_t iterations = 2000;  // generator updates in all, over every target
   int64_t batch_size = 32;
   double generator_lr = 1e-4;
   double fake_lr = 1e-4;
   double beta1 = 0.0, beta2 = 0.99;  // Adam betas of both optimisers
-  int64_t fake_updates = 1;        // fake-denoiser updates per generator update
-  double ema_half_life = 0;        // generator EMA half-life in samples; 0: off
-  double grad_clip = 1.0;          // max gradient norm of both; 0: off
-  int64_t holdout_size = 64;       // held-out noise for the discrepancy
+  int64_t fake_updates = 1;          // fake-denoiser updates per generator update
+  double ema_half_life = 0;          // generator EMA half-life in samples; 0: off
+  double grad_clip = 1.0;            // max gradient norm of both; 0: off
+  int64_t holdout_size = 64;         // held-out noise for the discrepancy
   uint64_t seed = 0;
   ScoreDistillationOptions distillation;
   SwitchRuleOptions switching;

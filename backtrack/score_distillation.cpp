@@ -7,8 +7,13 @@
 namespace disback {
 
 nlohmann::json ScoreDistillationOptions::to_json() const {
-  return {{"objective", objective}, {"sigma_sampling", sigma_sampling}, {"P_mean", P_mean},
-          {"P_std", P_std}, {"sigma_min", sigma_min}, {"sigma_max", sigma_max}, {"rho", rho},
+  return {{"objective", objective},
+          {"sigma_sampling", sigma_sampling},
+          {"P_mean", P_mean},
+          {"P_std", P_std},
+          {"sigma_min", sigma_min},
+          {"sigma_max", sigma_max},
+          {"rho", rho},
           {"grid_size", grid_size}};
 }
 
@@ -30,7 +35,9 @@ torch::Tensor sample_distillation_sigmas(int64_t n, const ScoreDistillationOptio
   const auto index = torch::randint(options.grid_size, {n}, torch::kFloat64);
   const double hi = std::pow(options.sigma_max, 1 / options.rho);
   const double lo = std::pow(options.sigma_min, 1 / options.rho);
-  return (hi + index / double(options.grid_size - 1) * (lo - hi)).pow(options.rho).to(torch::kFloat32);
+  return (hi + index / double(options.grid_size - 1) * (lo - hi))
+      .pow(options.rho)
+      .to(torch::kFloat32);
 }
 
 torch::Tensor distillation_direction(const torch::Tensor& x_in, Denoiser& fake, Denoiser& target,

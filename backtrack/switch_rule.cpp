@@ -5,9 +5,12 @@
 namespace disback {
 
 nlohmann::json SwitchRuleOptions::to_json() const {
-  return {{"rule", rule}, {"iterations_per_target", iterations_per_target},
-          {"threshold", threshold}, {"check_every", check_every},
-          {"min_iterations", min_iterations}, {"max_iterations", max_iterations}};
+  return {{"rule", rule},
+          {"iterations_per_target", iterations_per_target},
+          {"threshold", threshold},
+          {"check_every", check_every},
+          {"min_iterations", min_iterations},
+          {"max_iterations", max_iterations}};
 }
 
 void SwitchRuleOptions::validate() const {

@@ -25,7 +25,9 @@ std::string checkpoint_group(int64_t k) {
 }
 
 PathWriter::PathWriter(const std::string& path, const Denoiser& teacher)
-    : path_(path), temporary_(path + ".tmp"), teacher_(std::make_unique<Denoiser>(teacher.config())) {
+    : path_(path),
+      temporary_(path + ".tmp"),
+      teacher_(std::make_unique<Denoiser>(teacher.config())) {
   teacher_->copy_weights_from(teacher);
   file_ = std::make_unique<Hdf5File>(temporary_, Hdf5File::Mode::kCreate);
   file_->set_attr("/", "format", kPathFormat);

@@ -8,9 +8,13 @@
 namespace disback {
 
 nlohmann::json DegradationOptions::to_json() const {
-  return {{"num_checkpoints", num_checkpoints}, {"interval", interval},
-          {"batch_size", batch_size}, {"learning_rate", learning_rate},
-          {"grad_clip", grad_clip}, {"seed", seed}, {"P_mean", loss.P_mean},
+  return {{"num_checkpoints", num_checkpoints},
+          {"interval", interval},
+          {"batch_size", batch_size},
+          {"learning_rate", learning_rate},
+          {"grad_clip", grad_clip},
+          {"seed", seed},
+          {"P_mean", loss.P_mean},
           {"P_std", loss.P_std}};
 }
 
@@ -19,11 +23,11 @@ void DegradationOptions::validate() const {
                 num_checkpoints);
   DISBACK_CHECK(interval >= 1, "degradation: expected K (interval) >= 1, got ", interval);
   DISBACK_CHECK(batch_size >= 1, "degradation: expected batch_size >= 1, got ", batch_size);
-  DISBACK_CHECK(learning_rate > 0, "degradation: expected learning_rate > 0, got ",
-                learning_rate);
+  DISBACK_CHECK(learning_rate > 0, "degradation: expected learning_rate > 0, got ", learning_rate);
 }
 
-DegradationRecorder::DegradationRecorder(const Denoiser& teacher, OneStepGenerator initial_generator,
+DegradationRecorder::DegradationRecorder(const Denoiser& teacher,
+                                         OneStepGenerator initial_generator,
                                          DegradationOptions options, std::string path_file,
                                          nlohmann::json provenance)
     : initial_generator_(std::move(initial_generator)),
@@ -70,7 +74,8 @@ std::map<std::string, double> DegradationRecorder::step() {
     checkpoint_losses_.push_back(interval_loss_ / double(options_.interval));
     interval_loss_ = 0;
   }
-  return {{"step", double(step_)}, {"loss", value},
+  return {{"step", double(step_)},
+          {"loss", value},
           {"checkpoints", double(writer_->num_checkpoints())}};
 }
 
@@ -93,7 +98,8 @@ nlohmann::json DegradationRecorder::finish() {
   return metadata;
 }
 
-nlohmann::json record_degradation(const Denoiser& teacher, const OneStepGenerator& initial_generator,
+nlohmann::json record_degradation(const Denoiser& teacher,
+                                  const OneStepGenerator& initial_generator,
                                   const DegradationOptions& options, const std::string& path_file,
                                   const nlohmann::json& provenance) {
   DegradationRecorder recorder(teacher, initial_generator, options, path_file, provenance);

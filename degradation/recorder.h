@@ -18,11 +18,11 @@
 namespace disback {
 
 struct DegradationOptions {
-  int64_t num_checkpoints = 4;   // N
-  int64_t interval = 100;        // K: fine-tuning steps between checkpoints
+  int64_t num_checkpoints = 4;  // N
+  int64_t interval = 100;       // K: fine-tuning steps between checkpoints
   int64_t batch_size = 64;
   double learning_rate = 5e-4;
-  double grad_clip = 1.0;        // 0 disables
+  double grad_clip = 1.0;  // 0 disables
   uint64_t seed = 0;
   EdmLossOptions loss;
 
@@ -65,7 +65,8 @@ class DegradationRecorder {
 
 /// Records the whole path of `teacher` degrading towards `initial_generator`
 /// into `path_file`, with a progress line. Returns the file's metadata.
-nlohmann::json record_degradation(const Denoiser& teacher, const OneStepGenerator& initial_generator,
+nlohmann::json record_degradation(const Denoiser& teacher,
+                                  const OneStepGenerator& initial_generator,
                                   const DegradationOptions& options, const std::string& path_file,
                                   const nlohmann::json& provenance = nlohmann::json::object());
 

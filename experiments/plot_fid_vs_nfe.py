@@ -30,7 +30,7 @@ def read_rows(records_path):
     return rows
 
 
-def write_table(rows, path, title):
+def write_table(rows, path, title, floors):
     labels = sorted({row["label"] for row in rows})
     nfes = sorted({row["nfe"] for row in rows})
     fid = {(row["label"], row["nfe"]): row["fid"] for row in rows}
@@ -42,6 +42,9 @@ def write_table(rows, path, title):
         for label in labels:
             cells = [f"{fid[(label, n)]:.2f}" if (label, n) in fid else "-" for n in nfes]
             out.write(f"| {label} | " + " | ".join(cells) + " |\n")
+        for floor in floors:
+            out.write(f"\nFloor: {floor['count']} real test images score FID {floor['fid']:.2f} "
+                      f"({floor['label']}): the bias of FID at this sample count.\n")
         out.write("\n| sampler | steps | NFE | FID | KID | sampling s | samples/s |\n")
         out.write("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
         for row in sorted(rows, key=lambda r: (r["label"], r["nfe"])):
@@ -58,8 +61,10 @@ def write_csv(rows, path):
         writer.writerows(rows)
 
 
-def plot(rows, path, title):
+def plot(rows, path, title, floors):
     figure, axes = plt.subplots(figsize=(6.5, 4.2))
+    for floor in floors:
+        axes.axhline(floor["fid"], color="gray", linestyle="--", label=f"{floor['label']} (real)")
     for label in sorted({row["label"] for row in rows}):
         points = sorted((r["nfe"], r["fid"]) for r in rows if r["label"] == label)
         nfe, fid = zip(*points)
@@ -82,12 +87,15 @@ def main():
     parser.add_argument("--title", default="FID versus NFE")
     args = parser.parse_args()
     rows = read_rows(args.records)
+    # NFE 0 rows are real images: the floor of the metric, not a sampler.
+    floors = [row for row in rows if row["nfe"] == 0]
+    rows = [row for row in rows if row["nfe"] > 0]
     if not rows:
         raise SystemExit(f"{args.records}: no records")
     os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
-    write_table(rows, args.output + ".md", args.title)
-    write_csv(rows, args.output + ".csv")
-    plot(rows, args.output + ".png", args.title)
+    write_table(rows, args.output + ".md", args.title, floors)
+    write_csv(rows + floors, args.output + ".csv")
+    plot(rows, args.output + ".png", args.title, floors)
     print(f"wrote {args.output}.md, .csv and .png ({len(rows)} configurations)")
 
 

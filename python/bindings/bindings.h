@@ -85,14 +85,14 @@ class OptionsClass {
   py::class_<T>& finish() {
     auto fields = fields_;
     const std::string type = name_;
-    class_.def(py::init([fields, type](const py::kwargs& changes) {
-                 py::object self = py::cast(T{});
-                 apply(self, changes, *fields, type);
-                 return self.cast<T>();
-               }),
-               ("Keyword construction; every option not given keeps its default: " +
-                join(*fields) + ".")
-                   .c_str());
+    class_.def(
+        py::init([fields, type](const py::kwargs& changes) {
+          py::object self = py::cast(T{});
+          apply(self, changes, *fields, type);
+          return self.cast<T>();
+        }),
+        ("Keyword construction; every option not given keeps its default: " + join(*fields) + ".")
+            .c_str());
     class_.def("__repr__", [fields, type](const py::object& self) {
       std::string text = type + "(";
       for (size_t i = 0; i < fields->size(); ++i) {
@@ -116,7 +116,8 @@ class OptionsClass {
       return py::type::of(self).is(py::type::of(other)) &&
              self.attr("to_dict")().equal(other.attr("to_dict")());
     });
-    class_.def("copy", [](const T& self) { return T(self); }, "A copy of these options.");
+    class_.def(
+        "copy", [](const T& self) { return T(self); }, "A copy of these options.");
     class_.def(
         "replace",
         [fields, type](const py::object& self, const py::kwargs& changes) {

@@ -33,8 +33,8 @@ std::string batch_shape_text(c10::IntArrayRef sample_shape) {
 
 void check_floating(const torch::Tensor& x, const std::string& what) {
   DISBACK_CHECK(x.defined(), what, ": expected a tensor, got none");
-  DISBACK_CHECK(x.is_floating_point(), what,
-                ": expected a floating-point tensor, got dtype ", x.scalar_type());
+  DISBACK_CHECK(x.is_floating_point(), what, ": expected a floating-point tensor, got dtype ",
+                x.scalar_type());
 }
 
 }  // namespace
@@ -70,8 +70,7 @@ void check_features(const torch::Tensor& features, const std::string& what) {
   check_floating(features, what);
   DISBACK_CHECK(features.dim() == 2, what, ": expected features [N, D], got shape ",
                 shape_text(features.sizes()));
-  DISBACK_CHECK(features.size(0) >= 2, what, ": expected at least 2 rows, got ",
-                features.size(0));
+  DISBACK_CHECK(features.size(0) >= 2, what, ": expected at least 2 rows, got ", features.size(0));
 }
 
 torch::Tensor checked_sigma(const torch::Tensor& sigma, int64_t n, torch::Device device,
@@ -110,7 +109,7 @@ torch::Tensor checked_labels(const torch::Tensor& labels, int64_t n, int64_t lab
   return labels;
 }
 
-// ---------------------------------------------------------------- models
+// Models.
 
 nlohmann::json preset(const std::string& name) { return cli::network_preset(name); }
 
@@ -130,9 +129,9 @@ torch::Tensor denoise(Denoiser& denoiser, const torch::Tensor& x, const torch::T
   const torch::Device device = device_of(denoiser);
   check_batch(x, denoiser.sample_shape(), device, "Denoiser: x");
   const int64_t n = x.size(0);
-  return denoiser.forward(x, checked_sigma(sigma, n, device, "Denoiser: sigma"),
-                          checked_labels(labels, n, denoiser.label_dim(), device,
-                                         "Denoiser: labels"));
+  return denoiser.forward(
+      x, checked_sigma(sigma, n, device, "Denoiser: sigma"),
+      checked_labels(labels, n, denoiser.label_dim(), device, "Denoiser: labels"));
 }
 
 torch::Tensor generate_one_step(const OneStepGenerator& generator, const torch::Tensor& z,
@@ -155,7 +154,7 @@ std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Denoiser&
   return out;
 }
 
-// -------------------------------------------------------------- training
+// Training.
 
 TeacherRun train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& data,
                          const torch::Tensor& labels, const TeacherTrainOptions& options,
@@ -167,23 +166,25 @@ TeacherRun train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& data,
                 "train_teacher: conditional training needs labels");
   torch::Tensor classes = labels;
   if (classes.defined()) {
-    DISBACK_CHECK(!classes.is_floating_point() && classes.dim() == 1 &&
-                      classes.size(0) == data.size(0),
-                  "train_teacher: expected integer labels of shape [", data.size(0), "], got ",
-                  classes.scalar_type(), " ", shape_text(classes.sizes()));
+    DISBACK_CHECK(
+        !classes.is_floating_point() && classes.dim() == 1 && classes.size(0) == data.size(0),
+        "train_teacher: expected integer labels of shape [", data.size(0), "], got ",
+        classes.scalar_type(), " ", shape_text(classes.sizes()));
   } else {
     classes = torch::zeros({data.size(0)}, torch::TensorOptions(torch::kInt64).device(device));
   }
   const RunDir run = RunDir::create(run_root, run_name);
-  run.save_options({{"command", "python train_teacher"}, {"network", denoiser->config()},
+  run.save_options({{"command", "python train_teacher"},
+                    {"network", denoiser->config()},
                     {"training", options.to_json()}});
   TeacherRun result;
-  result.teacher = disback::train_teacher(denoiser, data.to(torch::kFloat32), classes, options, run);
+  result.teacher =
+      disback::train_teacher(denoiser, data.to(torch::kFloat32), classes, options, run);
   result.run_dir = run.path();
   return result;
 }
 
-// -------------------------------------------------------------- sampling
+// Sampling.
 
 SampleResult sample(const Sampler& sampler, const DenoiseFn& denoise,
                     std::optional<std::vector<int64_t>> sample_shape,
@@ -196,8 +197,8 @@ SampleResult sample(const Sampler& sampler, const DenoiseFn& denoise,
                 "latents: expected a batch [N, ...] with N >= 1, got shape ",
                 shape_text(latents.sizes()));
   if (sample_shape) check_batch(latents, *sample_shape, *device, what + "latents");
-  const torch::Tensor one_hot = checked_labels(labels, latents.size(0), label_dim,
-                                               latents.device(), what + "labels");
+  const torch::Tensor one_hot =
+      checked_labels(labels, latents.size(0), label_dim, latents.device(), what + "labels");
   NoiseFn noise;
   if (noise_seed) {
     auto generator = at::detail::createCPUGenerator(*noise_seed);
@@ -214,12 +215,12 @@ GeneratedSamples generate(const Sampler& sampler, const DenoiserPtr& denoiser,
                           const GenerateOptions& options) {
   DISBACK_CHECK(denoiser != nullptr, "generate: got no denoiser");
   const torch::Device device = device_of(*denoiser);
-  DISBACK_CHECK(device == options.device, "generate: the model is on ", device,
-                " but device ", options.device, " was asked for; move it with .to(...) first");
+  DISBACK_CHECK(device == options.device, "generate: the model is on ", device, " but device ",
+                options.device, " was asked for; move it with .to(...) first");
   return generate_samples(sampler, denoiser, options);
 }
 
-// ---------------------------------------------------- degradation, backtracking
+// Degradation and backtracking.
 
 nlohmann::json record_degradation(const Denoiser& teacher, const OneStepGenerator& initial,
                                   const DegradationOptions& options, const std::string& path_file,
@@ -246,15 +247,15 @@ std::vector<StepMetrics> run_backtracking(Backtracker& backtracker, const StepHo
     if (progress) {
       meter.update(backtracker.iteration(),
                    {{"target", double(backtracker.target_index())},
-                    {"generator_loss", metrics.count("generator_loss")
-                                           ? metrics.at("generator_loss") : 0.0}});
+                    {"generator_loss",
+                     metrics.count("generator_loss") ? metrics.at("generator_loss") : 0.0}});
     }
     if (hook) hook(metrics);
   }
   return history;
 }
 
-// -------------------------------------------------------------- evaluation
+// Evaluation.
 
 SampleFn generator_sample_fn(const OneStepGenerator& generator, uint64_t seed) {
   DISBACK_CHECK(generator.network != nullptr, "evaluate: the generator has no network");
@@ -278,7 +279,7 @@ SampleFn checked_sample_fn(SampleFn sample) {
   };
 }
 
-// -------------------------------------------------------------- pipeline
+// The pipeline.
 
 nlohmann::json run_pipeline(const nlohmann::json& overrides) {
   const nlohmann::json config =

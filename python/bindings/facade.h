@@ -32,7 +32,7 @@ namespace disback::facade {
 /// metrics); it may throw to stop the loop (Ctrl-C in Python).
 using StepHook = std::function<void(const std::map<std::string, double>& metrics)>;
 
-// ---------------------------------------------------------------- checks
+// Checks of what Python passes in.
 
 /// "[4, 1, 16, 16]".
 std::string shape_text(c10::IntArrayRef shape);
@@ -57,7 +57,7 @@ torch::Tensor checked_sigma(const torch::Tensor& sigma, int64_t n, torch::Device
 torch::Tensor checked_labels(const torch::Tensor& labels, int64_t n, int64_t label_dim,
                              torch::Device device, const std::string& what);
 
-// ---------------------------------------------------------------- models
+// Models.
 
 /// A fresh denoiser from an architecture config or a preset name (fmnist16,
 /// toy2d, ddpmpp64, adm64, or a .json file), seeded with `seed` when given.
@@ -75,7 +75,7 @@ torch::Tensor generate_one_step(const OneStepGenerator& generator, const torch::
 std::vector<std::pair<std::string, torch::Tensor>> named_tensors(const Denoiser& denoiser,
                                                                  bool buffers);
 
-// -------------------------------------------------------------- training
+// Training.
 
 struct TeacherRun {
   DenoiserPtr teacher;  // the EMA weights
@@ -88,7 +88,7 @@ TeacherRun train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& data,
                          const torch::Tensor& labels, const TeacherTrainOptions& options,
                          const std::string& run_root, const std::string& run_name);
 
-// -------------------------------------------------------------- sampling
+// Sampling.
 
 /// Runs `sampler` on latents [N, sample_shape...]. `noise_seed` seeds the
 /// noise of stochastic samplers (else LibTorch's default generator).
@@ -102,7 +102,7 @@ SampleResult sample(const Sampler& sampler, const DenoiseFn& denoise,
 GeneratedSamples generate(const Sampler& sampler, const DenoiserPtr& denoiser,
                           const GenerateOptions& options);
 
-// ---------------------------------------------------- degradation, backtracking
+// Degradation and backtracking.
 
 /// Records a whole path step by step, calling `hook` after every step.
 nlohmann::json record_degradation(const Denoiser& teacher, const OneStepGenerator& initial,
@@ -114,14 +114,14 @@ nlohmann::json record_degradation(const Denoiser& teacher, const OneStepGenerato
 std::vector<StepMetrics> run_backtracking(Backtracker& backtracker, const StepHook& hook,
                                           bool progress);
 
-// -------------------------------------------------------------- evaluation
+// Evaluation.
 
 /// A SampleFn drawing G(z) with z ~ N(0, I) from a generator seeded by `seed`.
 SampleFn generator_sample_fn(const OneStepGenerator& generator, uint64_t seed);
 /// Wraps a user's SampleFn so that each batch is checked ([count, C, H, W]).
 SampleFn checked_sample_fn(SampleFn sample);
 
-// -------------------------------------------------------------- pipeline
+// The pipeline.
 
 /// run_pipeline on `overrides` merged into default_pipeline_config().
 nlohmann::json run_pipeline(const nlohmann::json& overrides);

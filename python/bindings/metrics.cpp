@@ -36,8 +36,7 @@ void bind_statistics(py::module_& m) {
             py::gil_scoped_release release;
             return FeatureStatistics::of(features, detector);
           },
-          py::arg("features"), py::arg("detector") = "",
-          "Statistics of features [N, D] (N >= 2).")
+          py::arg("features"), py::arg("detector") = "", "Statistics of features [N, D] (N >= 2).")
       .def("save", &FeatureStatistics::save, py::arg("path"),
            py::call_guard<py::gil_scoped_release>(),
            "Saves as .npz when the path ends in .npz, else as HDF5.")
@@ -45,24 +44,26 @@ void bind_statistics(py::module_& m) {
                   py::call_guard<py::gil_scoped_release>(),
                   "Loads either form; errors name the file and what is missing.")
       .def("__repr__", [](const FeatureStatistics& self) {
-        return str_cat("FeatureStatistics(dim ", self.dim(), ", count ", self.count,
-                       ", detector '", self.detector, "', kept features ",
+        return str_cat("FeatureStatistics(dim ", self.dim(), ", count ", self.count, ", detector '",
+                       self.detector, "', kept features ",
                        self.features.defined() ? self.features.size(0) : 0, ")");
       });
 
   py::class_<KidResult>(m, "KidResult", "Kernel Inception Distance over random subsets.")
       .def_readonly("mean", &KidResult::mean, "KID.")
       .def_readonly("std", &KidResult::std, "Standard deviation over the subsets.")
-      .def_readonly("subsets", &KidResult::subsets)
-      .def_readonly("subset_size", &KidResult::subset_size)
+      .def_readonly("subsets", &KidResult::subsets, "Subsets averaged.")
+      .def_readonly("subset_size", &KidResult::subset_size, "Samples per subset.")
       .def("__repr__", [](const KidResult& self) {
-        return str_cat("KidResult(mean=", self.mean, ", std=", self.std, ", subsets=",
-                       self.subsets, ", subset_size=", self.subset_size, ")");
+        return str_cat("KidResult(mean=", self.mean, ", std=", self.std, ", subsets=", self.subsets,
+                       ", subset_size=", self.subset_size, ")");
       });
   py::class_<PrecisionRecall>(m, "PrecisionRecall", "Improved precision and recall (k-NN).")
-      .def_readonly("precision", &PrecisionRecall::precision)
-      .def_readonly("recall", &PrecisionRecall::recall)
-      .def_readonly("k", &PrecisionRecall::k)
+      .def_readonly("precision", &PrecisionRecall::precision,
+                    "Share of generated samples inside the real manifold.")
+      .def_readonly("recall", &PrecisionRecall::recall,
+                    "Share of real samples inside the generated manifold.")
+      .def_readonly("k", &PrecisionRecall::k, "k of the k-NN balls.")
       .def("__repr__", [](const PrecisionRecall& self) {
         return str_cat("PrecisionRecall(precision=", self.precision, ", recall=", self.recall,
                        ", k=", self.k, ")");
@@ -170,19 +171,19 @@ void bind_detectors(py::module_& m) {
 
 void bind_evaluator(py::module_& m) {
   py::class_<EvalResult>(m, "EvalResult", "FID, KID and precision/recall of one evaluation.")
-      .def_readonly("fid", &EvalResult::fid)
+      .def_readonly("fid", &EvalResult::fid, "Frechet distance to the reference.")
       .def_readonly("kid", &EvalResult::kid, "KidResult or None.")
-      .def_readonly("precision_recall", &EvalResult::precision_recall,
-                    "PrecisionRecall or None.")
+      .def_readonly("precision_recall", &EvalResult::precision_recall, "PrecisionRecall or None.")
       .def_readonly("count", &EvalResult::count, "Samples evaluated.")
-      .def_readonly("detector", &EvalResult::detector)
-      .def_readonly("seconds", &EvalResult::seconds)
-      .def_readonly("samples_per_second", &EvalResult::samples_per_second)
+      .def_readonly("detector", &EvalResult::detector, "The detector's name.")
+      .def_readonly("seconds", &EvalResult::seconds,
+                    "Sampling, feature extraction and distances.")
+      .def_readonly("samples_per_second", &EvalResult::samples_per_second,
+                    "count / (sampling + extraction seconds).")
       .def("to_dict", &EvalResult::to_json,
            "{'fid', 'kid_mean', 'kid_std', 'precision', 'recall', 'count', ...}.")
       .def("summary", &EvalResult::summary, "One line: 'FID 12.3  KID ...'.")
-      .def("__repr__",
-           [](const EvalResult& self) { return "EvalResult(" + self.summary() + ")"; });
+      .def("__repr__", [](const EvalResult& self) { return "EvalResult(" + self.summary() + ")"; });
 
   py::class_<Evaluator>(m, "Evaluator",
                         "Compares generated samples with reference statistics through one "
@@ -208,9 +209,10 @@ void bind_evaluator(py::module_& m) {
                 return call(n).cast<torch::Tensor>();
               });
             } else {
-              throw py::type_error("evaluate: expected a OneStepGenerator or a callable "
-                                   "(count) -> images, got " +
-                                   py::repr(sample).cast<std::string>());
+              throw py::type_error(
+                  "evaluate: expected a OneStepGenerator or a callable "
+                  "(count) -> images, got " +
+                  py::repr(sample).cast<std::string>());
             }
             Interruptible interruptible;
             py::gil_scoped_release release;

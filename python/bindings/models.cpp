@@ -26,9 +26,9 @@ torch::Device device_from(const py::object& device) {
 
 std::string describe(const Denoiser& denoiser) {
   return str_cat("Denoiser(", denoiser.config().value("model_type", "?"), ", sample ",
-                 facade::shape_text(denoiser.sample_shape()), ", label_dim ",
-                 denoiser.label_dim(), ", ", denoiser.parameter_count(), " parameters, ",
-                 facade::device_of(denoiser), ")");
+                 facade::shape_text(denoiser.sample_shape()), ", label_dim ", denoiser.label_dim(),
+                 ", ", denoiser.parameter_count(), " parameters, ", facade::device_of(denoiser),
+                 ")");
 }
 
 py::dict tensor_dict(const std::vector<std::pair<std::string, torch::Tensor>>& items) {
@@ -66,7 +66,8 @@ void bind_denoiser(py::module_& m) {
           "a 0-d tensor or [N], all > 0; labels None, int64 class indices [N] or one-hot "
           "[N, label_dim]. Returns float32 [N, *sample_shape]; gradients flow when enabled.")
       .def_property_readonly("config", &Denoiser::config, "The architecture config (dict).")
-      .def_property_readonly("sigma_data", &Denoiser::sigma_data, "sigma_data of the EDM "
+      .def_property_readonly("sigma_data", &Denoiser::sigma_data,
+                             "sigma_data of the EDM "
                              "preconditioning.")
       .def_property_readonly("label_dim", &Denoiser::label_dim, "Classes (0: unconditional).")
       .def_property_readonly(
@@ -170,8 +171,7 @@ void bind_generator(py::module_& m) {
       .def(py::init([](DenoiserPtr network, double sigma_init) {
              if (!network) throw Error("OneStepGenerator: expected a Denoiser, got None");
              if (!(sigma_init > 0)) {
-               throw Error(str_cat("OneStepGenerator: expected sigma_init > 0, got ",
-                                   sigma_init));
+               throw Error(str_cat("OneStepGenerator: expected sigma_init > 0, got ", sigma_init));
              }
              return OneStepGenerator{std::move(network), sigma_init};
            }),
@@ -217,15 +217,15 @@ void bind_generator(py::module_& m) {
           [](const OneStepGenerator& self, const std::string& path,
              const nlohmann::json& metadata) {
             py::gil_scoped_release release;
-            save_generator(path, self,
-                           metadata.is_null() ? nlohmann::json::object() : metadata);
+            save_generator(path, self, metadata.is_null() ? nlohmann::json::object() : metadata);
           },
           py::arg("path"), py::arg("metadata") = py::none(),
           "Saves a model file whose metadata carries sigma_init ('disback sample --sampler "
           "onestep' reads it).")
       .def("__repr__", [](const OneStepGenerator& self) {
-        return str_cat("OneStepGenerator(sigma_init=", self.sigma_init, ", network=",
-                       self.network ? describe(*self.network) : std::string("None"), ")");
+        return str_cat("OneStepGenerator(sigma_init=", self.sigma_init,
+                       ", network=", self.network ? describe(*self.network) : std::string("None"),
+                       ")");
       });
 
   m.def(
@@ -266,8 +266,8 @@ void bind_path(py::module_& m) {
            py::call_guard<py::gil_scoped_release>(),
            "Loads s_k into an existing Denoiser of the path's architecture.")
       .def("__repr__", [](const PathReader& self) {
-        return str_cat("PathReader('", self.path(), "', num_checkpoints=",
-                       self.num_checkpoints(), ")");
+        return str_cat("PathReader('", self.path(), "', num_checkpoints=", self.num_checkpoints(),
+                       ")");
       });
 }
 

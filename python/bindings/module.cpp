@@ -28,14 +28,18 @@ struct Interrupted : std::exception {
   throw py::error_already_set();
 }
 
-// ------------------------------------------------------------------ logging
+// Logging into Python.
 
 const char* level_name(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarning: return "warning";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarning:
+      return "warning";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -43,8 +47,8 @@ const char* level_name(LogLevel level) {
 LogLevel parse_level(const py::object& level) {
   if (py::isinstance<py::str>(level)) {
     const std::string name = level.cast<std::string>();
-    for (LogLevel value : {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning,
-                           LogLevel::kError}) {
+    for (LogLevel value :
+         {LogLevel::kDebug, LogLevel::kInfo, LogLevel::kWarning, LogLevel::kError}) {
       if (name == level_name(value)) return value;
     }
     throw py::value_error("log level must be debug, info, warning or error, got '" + name + "'");
@@ -79,8 +83,8 @@ void emit(const SinkTarget& target, LogLevel level, const std::string& message) 
       break;
     case SinkTarget::Kind::kStderr: {
       static const char* prefixes[] = {"debug: ", "", "warning: ", "error: "};
-      py::module_::import("sys").attr("stderr").attr("write")(
-          prefixes[static_cast<int>(level)] + message + "\n");
+      py::module_::import("sys").attr("stderr").attr("write")(prefixes[static_cast<int>(level)] +
+                                                              message + "\n");
       break;
     }
     case SinkTarget::Kind::kCallable:
@@ -123,15 +127,19 @@ void set_sink(const py::object& sink) {
     } else if (name == "stderr") {
       target->kind = SinkTarget::Kind::kStderr;
     } else {
-      throw py::value_error("set_log_sink: expected 'logging', 'stderr', None or a callable "
-                            "(level, message), got '" + name + "'");
+      throw py::value_error(
+          "set_log_sink: expected 'logging', 'stderr', None or a callable "
+          "(level, message), got '" +
+          name + "'");
     }
   } else if (PyCallable_Check(sink.ptr())) {
     target->kind = SinkTarget::Kind::kCallable;
     target->object = sink;
   } else {
-    throw py::type_error("set_log_sink: expected 'logging', 'stderr', None or a callable "
-                         "(level, message), got " + py::repr(sink).cast<std::string>());
+    throw py::type_error(
+        "set_log_sink: expected 'logging', 'stderr', None or a callable "
+        "(level, message), got " +
+        py::repr(sink).cast<std::string>());
   }
   LogSink installed = python_sink(std::move(target));
   // Another thread may be inside the sink waiting for the GIL.
@@ -151,7 +159,7 @@ void translate_exceptions(std::exception_ptr pending) {
 
 }  // namespace
 
-// ------------------------------------------------------------- shared helpers
+// Helpers shared by the binding files (bindings.h).
 
 Interruptible::Interruptible() { ++interruptible_depth; }
 Interruptible::~Interruptible() { --interruptible_depth; }
@@ -232,12 +240,18 @@ nlohmann::json to_json(py::handle object) {
 
 py::object from_json(const nlohmann::json& value) {
   switch (value.type()) {
-    case nlohmann::json::value_t::null: return py::none();
-    case nlohmann::json::value_t::boolean: return py::bool_(value.get<bool>());
-    case nlohmann::json::value_t::number_integer: return py::int_(value.get<int64_t>());
-    case nlohmann::json::value_t::number_unsigned: return py::int_(value.get<uint64_t>());
-    case nlohmann::json::value_t::number_float: return py::float_(value.get<double>());
-    case nlohmann::json::value_t::string: return py::str(value.get<std::string>());
+    case nlohmann::json::value_t::null:
+      return py::none();
+    case nlohmann::json::value_t::boolean:
+      return py::bool_(value.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+      return py::int_(value.get<int64_t>());
+    case nlohmann::json::value_t::number_unsigned:
+      return py::int_(value.get<uint64_t>());
+    case nlohmann::json::value_t::number_float:
+      return py::float_(value.get<double>());
+    case nlohmann::json::value_t::string:
+      return py::str(value.get<std::string>());
     case nlohmann::json::value_t::array: {
       py::list out;
       for (const auto& item : value) out.append(from_json(item));
@@ -248,7 +262,8 @@ py::object from_json(const nlohmann::json& value) {
       for (const auto& [key, item] : value.items()) out[key.c_str()] = from_json(item);
       return std::move(out);
     }
-    default: return py::none();  // binary and discarded values do not occur here
+    default:
+      return py::none();  // binary and discarded values do not occur here
   }
 }
 

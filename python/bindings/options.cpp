@@ -29,22 +29,6 @@ void bind_sampler_options(py::module_& m) {
       .field("sigma_init", &SamplerOptions::sigma_init,
              "onestep: the generator's noise level (2.5).");
   add_validate(options.finish());
-
-  OptionsClass<GenerateOptions> generate(m, "GenerateOptions",
-                                         "Batched, seeded sample generation (see generate()).");
-  generate.field("count", &GenerateOptions::count, "Samples in all (64).")
-      .field("batch_size", &GenerateOptions::batch_size, "Samples per sampler call (256).")
-      .field("seed", &GenerateOptions::seed, "Per-sample streams are seeded from this (0).")
-      .field("class_label", &GenerateOptions::class_label,
-             "Class of every sample for a conditional model; -1 draws them (-1).")
-      .property(
-          "device", [](const GenerateOptions& o) { return o.device.str(); },
-          [](GenerateOptions& o, const py::object& device) {
-            o.device = torch::Device(py::str(device).cast<std::string>());
-          },
-          "Device of the model, 'cpu' or 'cuda[:i]' (a torch.device works too).")
-      .field("progress", &GenerateOptions::progress, "Progress lines through the log (True).");
-  generate.finish();
 }
 
 void bind_training_options(py::module_& m) {
@@ -87,10 +71,9 @@ void bind_stage_options(py::module_& m) {
       .field("loss", &DegradationOptions::loss, "EdmLossOptions of the fine-tuning.");
   add_validate(degradation.finish());
 
-  OptionsClass<ScoreDistillationOptions> distillation(
-      m, "ScoreDistillationOptions", "The generator's score-distillation update.");
-  distillation
-      .field("objective", &ScoreDistillationOptions::objective, "'diff-instruct' or 'dmd'.")
+  OptionsClass<ScoreDistillationOptions> distillation(m, "ScoreDistillationOptions",
+                                                      "The generator's score-distillation update.");
+  distillation.field("objective", &ScoreDistillationOptions::objective, "'diff-instruct' or 'dmd'.")
       .field("sigma_sampling", &ScoreDistillationOptions::sigma_sampling,
              "'lognormal' (EDM) or 'karras' (uniform on the sampler's grid).")
       .field("P_mean", &ScoreDistillationOptions::P_mean, "lognormal: mean of ln sigma (-1.2).")

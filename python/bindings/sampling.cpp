@@ -9,8 +9,8 @@ namespace {
 // Python callable (x, sigma, labels) -> tensor shaped like x.
 struct DenoiseSource {
   DenoiseFn denoise;
-  DenoiserPtr denoiser;               // null for a callable
-  std::optional<double> sigma_init;   // set for a OneStepGenerator
+  DenoiserPtr denoiser;              // null for a callable
+  std::optional<double> sigma_init;  // set for a OneStepGenerator
 };
 
 DenoiseSource denoise_source(const py::object& model) {
@@ -42,9 +42,10 @@ DenoiseSource denoise_source(const py::object& model) {
     };
     return source;
   } else {
-    throw py::type_error("expected a Denoiser, a OneStepGenerator or a callable "
-                         "(x, sigma, labels) -> tensor, got " +
-                         py::repr(model).cast<std::string>());
+    throw py::type_error(
+        "expected a Denoiser, a OneStepGenerator or a callable "
+        "(x, sigma, labels) -> tensor, got " +
+        py::repr(model).cast<std::string>());
   }
   source.denoise = denoiser_fn(source.denoiser);
   return source;
@@ -53,8 +54,8 @@ DenoiseSource denoise_source(const py::object& model) {
 // Options from an optional SamplerOptions, `steps` and keyword overrides.
 SamplerOptions sampler_options(const py::object& options, const py::object& steps,
                                const py::kwargs& overrides) {
-  py::object resolved = py::cast(options.is_none() ? SamplerOptions{}
-                                                   : options.cast<SamplerOptions>());
+  py::object resolved =
+      py::cast(options.is_none() ? SamplerOptions{} : options.cast<SamplerOptions>());
   if (!steps.is_none()) resolved.attr("num_steps") = steps;
   if (overrides.size() > 0) resolved = resolved.attr("replace")(**overrides);
   return resolved.cast<SamplerOptions>();
@@ -67,12 +68,12 @@ SamplerPtr resolve_sampler(const py::object& sampler, const DenoiseSource& sourc
     if (source.sigma_init) throw Error("a OneStepGenerator is sampled with sampler='onestep'");
     return sampler.cast<std::shared_ptr<Sampler>>();
   }
-  std::string name = sampler.is_none() ? (source.sigma_init ? "onestep" : "heun")
-                                       : sampler.cast<std::string>();
+  std::string name =
+      sampler.is_none() ? (source.sigma_init ? "onestep" : "heun") : sampler.cast<std::string>();
   if (source.sigma_init) {
     if (name != "onestep") {
-      throw Error(str_cat("a OneStepGenerator is sampled with sampler='onestep', got '", name,
-                          "'"));
+      throw Error(
+          str_cat("a OneStepGenerator is sampled with sampler='onestep', got '", name, "'"));
     }
     options.sigma_init = *source.sigma_init;
   }
@@ -82,8 +83,7 @@ SamplerPtr resolve_sampler(const py::object& sampler, const DenoiseSource& sourc
 // Per-step hook: Ctrl-C check, then the user's callback(step, sigma, x, denoised).
 StepCallback step_callback(const py::object& callback) {
   const PyCallable call(callback);
-  return [call](int64_t step, double sigma, const torch::Tensor& x,
-                const torch::Tensor& denoised) {
+  return [call](int64_t step, double sigma, const torch::Tensor& x, const torch::Tensor& denoised) {
     check_signals();
     if (!call.valid()) return;
     py::gil_scoped_acquire gil;  // the result is dropped here, under the GIL
@@ -146,13 +146,12 @@ void bind_sampler(py::module_& m) {
       m, "Sampler",
       "One of the teacher's samplers (heun, euler, edm-stochastic, ddim, dpmpp-2m, onestep); "
       "all take the same arguments.")
-      .def(py::init([](const std::string& name, const py::object& options,
-                       const py::object& steps, const py::kwargs& overrides) {
+      .def(py::init([](const std::string& name, const py::object& options, const py::object& steps,
+                       const py::kwargs& overrides) {
              return std::const_pointer_cast<Sampler>(
                  make_sampler(name, sampler_options(options, steps, overrides)));
            }),
-           py::arg("name") = "heun", py::arg("options") = py::none(),
-           py::arg("steps") = py::none(),
+           py::arg("name") = "heun", py::arg("options") = py::none(), py::arg("steps") = py::none(),
            "Builds a sampler by name; SamplerOptions fields may be given as keywords.")
       .def_property_readonly("name", &Sampler::name, "The factory name.")
       .def_property_readonly("nfe", &Sampler::nfe, "Network evaluations per sample() call.")
@@ -189,18 +188,16 @@ void bind_sampler(py::module_& m) {
   m.def(
       "sample",
       [](const py::object& denoiser, const torch::Tensor& latents, const py::object& sampler,
-         const py::object& steps, std::optional<torch::Tensor> labels,
-         std::optional<uint64_t> seed, const py::object& callback, const py::object& options,
-         const py::kwargs& overrides) {
+         const py::object& steps, std::optional<torch::Tensor> labels, std::optional<uint64_t> seed,
+         const py::object& callback, const py::object& options, const py::kwargs& overrides) {
         const DenoiseSource source = denoise_source(denoiser);
         const SamplerPtr resolved =
             resolve_sampler(sampler, source, sampler_options(options, steps, overrides));
         return run_sample(*resolved, source, latents, labels, seed, callback);
       },
       py::arg("denoiser"), py::arg("latents"), py::arg("sampler") = py::none(),
-      py::arg("steps") = py::none(), py::arg("labels") = py::none(),
-      py::arg("seed") = py::none(), py::arg("callback") = py::none(),
-      py::arg("options") = py::none(), kSampleDoc);
+      py::arg("steps") = py::none(), py::arg("labels") = py::none(), py::arg("seed") = py::none(),
+      py::arg("callback") = py::none(), py::arg("options") = py::none(), kSampleDoc);
 }
 
 void bind_generate(py::module_& m) {
@@ -218,7 +215,8 @@ void bind_generate(py::module_& m) {
           "seconds", [](const Generated& self) { return self.samples.seconds; },
           "Wall time of the sampling.")
       .def_property_readonly(
-          "sampler", [](const Generated& self) { return std::const_pointer_cast<Sampler>(self.sampler); },
+          "sampler",
+          [](const Generated& self) { return std::const_pointer_cast<Sampler>(self.sampler); },
           "The Sampler used.")
       .def_readonly("seed", &Generated::seed, "The seed used.")
       .def(
@@ -232,8 +230,8 @@ void bind_generate(py::module_& m) {
           "[-1, 1]), 'labels' when conditional, attributes sampler, steps, nfe, seed.")
       .def("__repr__", [](const Generated& self) {
         return str_cat("GeneratedSamples(images ", facade::shape_text(self.samples.images.sizes()),
-                       ", sampler '", self.sampler->name(), "', nfe ", self.samples.nfe,
-                       ", seed ", self.seed, ", ", self.samples.seconds, " s)");
+                       ", sampler '", self.sampler->name(), "', nfe ", self.samples.nfe, ", seed ",
+                       self.seed, ", ", self.samples.seconds, " s)");
       });
 
   m.def(
@@ -244,8 +242,9 @@ void bind_generate(py::module_& m) {
          const py::kwargs& overrides) {
         const DenoiseSource source = denoise_source(denoiser);
         if (!source.denoiser) {
-          throw py::type_error("generate: expected a Denoiser or a OneStepGenerator (a callable "
-                               "has no sample shape; use sample() with latents)");
+          throw py::type_error(
+              "generate: expected a Denoiser or a OneStepGenerator (a callable "
+              "has no sample shape; use sample() with latents)");
         }
         Generated out;
         out.sampler = resolve_sampler(sampler, source, sampler_options(options, steps, overrides));

@@ -56,8 +56,7 @@ void bind_degradation(py::module_& m) {
             return metrics_dict(metrics);
           },
           "One fine-tuning step; returns {'step', 'loss', 'checkpoints'}.")
-      .def_property_readonly("finished", &DegradationRecorder::finished,
-                             "True after N x K steps.")
+      .def_property_readonly("finished", &DegradationRecorder::finished, "True after N x K steps.")
       .def_property_readonly("steps_done", &DegradationRecorder::steps_done, "Steps so far.")
       .def_property_readonly("total_steps", &DegradationRecorder::total_steps, "N x K.")
       .def("finish", &DegradationRecorder::finish, py::call_guard<py::gil_scoped_release>(),
@@ -165,8 +164,8 @@ void bind_backtracker(py::module_& m) {
           "options", [](const Backtracker& self) { return self.options(); },
           "A copy of the BacktrackOptions.")
       .def("__repr__", [](const Backtracker& self) {
-        return str_cat("Backtracker(iteration ", self.iteration(), "/",
-                       self.options().iterations, ", target ", self.target_index(), ")");
+        return str_cat("Backtracker(iteration ", self.iteration(), "/", self.options().iterations,
+                       ", target ", self.target_index(), ")");
       });
 
   m.def(
@@ -178,15 +177,13 @@ void bind_backtracker(py::module_& m) {
         std::vector<StepMetrics> history;
         {
           py::gil_scoped_release release;
-          Backtracker backtracker(teacher, generator, reader,
-                                  options.value_or(BacktrackOptions{}));
+          Backtracker backtracker(teacher, generator, reader, options.value_or(BacktrackOptions{}));
           history = facade::run_backtracking(backtracker, hook, progress);
         }
         return metrics_list(history);
       },
       py::arg("teacher"), py::arg("generator"), py::arg("path") = py::none(),
-      py::arg("options") = py::none(), py::arg("callback") = py::none(),
-      py::arg("progress") = true,
+      py::arg("options") = py::none(), py::arg("callback") = py::none(), py::arg("progress") = true,
       "Backtracking in one call: trains generator.network in place; returns every step's "
       "metrics. callback(metrics) after each step; Ctrl-C stops between steps.");
 }

@@ -27,14 +27,21 @@ Log messages go to the 'disback' logger of Python's logging; see
 set_log_sink() and set_log_level().
 """
 
+import pkgutil
+
 import torch  # noqa: F401  (torch's Python types must exist before _disback loads)
+
+# The compiled module lives in the build tree (<build>/python/disback); with
+# PYTHONPATH=python:<build>/python this package is found in the source tree
+# and looks for _disback in every `disback` folder on the path.
+__path__ = pkgutil.extend_path(__path__, __name__)
 
 from . import _disback
 from ._disback import (
     # runtime and logging
     set_log_sink, set_log_level, log_level, set_num_threads, seed_everything,
     # options
-    SamplerOptions, GenerateOptions, EdmLossOptions, TeacherTrainOptions,
+    SamplerOptions, EdmLossOptions, TeacherTrainOptions,
     DegradationOptions, ScoreDistillationOptions, SwitchRuleOptions, BacktrackOptions,
     KidOptions, EvalOptions, GaussianMixture2d, ToyOptions,
     # models and files

@@ -11,7 +11,7 @@ Device = Union[str, torch.device]
 Metrics = Dict[str, Union[int, float]]
 _Options = TypeVar("_Options")
 
-# ------------------------------------------------------------------ runtime
+# Runtime and logging.
 
 def set_log_sink(sink: Union[str, None, Callable[[str, str], Any]]) -> None: ...
 def set_log_level(level: Union[str, int]) -> None: ...
@@ -19,7 +19,7 @@ def log_level() -> str: ...
 def set_num_threads(threads: int) -> None: ...
 def seed_everything(seed: int) -> None: ...
 
-# ------------------------------------------------------------------ options
+# Options.
 
 class _OptionsBase:
     def to_dict(self) -> Dict[str, Any]: ...
@@ -43,17 +43,6 @@ class SamplerOptions(_OptionsBase):
                  S_min: float = 0.05, S_max: float = 50.0, S_noise: float = 1.003,
                  eta: float = 0.0, sigma_init: float = 2.5) -> None: ...
     def validate(self) -> None: ...
-
-class GenerateOptions(_OptionsBase):
-    count: int
-    batch_size: int
-    seed: int
-    class_label: int
-    device: str
-    progress: bool
-    def __init__(self, *, count: int = 64, batch_size: int = 256, seed: int = 0,
-                 class_label: int = -1, device: Device = "cpu",
-                 progress: bool = True) -> None: ...
 
 class EdmLossOptions(_OptionsBase):
     P_mean: float
@@ -188,7 +177,7 @@ class ToyOptions(_OptionsBase):
                  backtrack: Union[BacktrackOptions, Dict[str, Any]] = ...,
                  eval_every: int = 100, eval_samples: int = 4000, seed: int = 0) -> None: ...
 
-# ------------------------------------------------------------ models, files
+# Models and files.
 
 class Denoiser:
     def __init__(self, config: Union[Dict[str, Any], str], seed: Optional[int] = None) -> None: ...
@@ -253,7 +242,7 @@ class PathReader:
     def load(self, k: int) -> Denoiser: ...
     def load_into(self, k: int, target: Denoiser) -> None: ...
 
-# ------------------------------------------------------- data and teachers
+# Data and teachers.
 
 def load_fashion_mnist(directory: str = "/usr/share/datasets/fashion-mnist",
                        split: str = "train",
@@ -270,7 +259,7 @@ def toy_defaults() -> ToyOptions: ...
 def train_toy_teacher(options: Optional[ToyOptions] = None) -> Denoiser: ...
 def toy_distance(generator: OneStepGenerator, options: Optional[ToyOptions] = None) -> float: ...
 
-# ---------------------------------------------------------------- sampling
+# Sampling.
 
 DenoiserLike = Union[Denoiser, OneStepGenerator,
                      Callable[[torch.Tensor, torch.Tensor, Optional[torch.Tensor]], torch.Tensor]]
@@ -321,7 +310,7 @@ def generate(denoiser: Union[Denoiser, OneStepGenerator], count: int = 64,
              device: Optional[Device] = None, progress: bool = True,
              options: Optional[SamplerOptions] = None, **overrides: Any) -> GeneratedSamples: ...
 
-# ------------------------------------------------ degradation, backtracking
+# Degradation and backtracking.
 
 class DegradationRecorder:
     def __init__(self, teacher: Denoiser, initial_generator: OneStepGenerator, path_file: str,
@@ -381,7 +370,7 @@ def run_pipeline(config: Optional[Dict[str, Any]] = None) -> Dict[str, Any]: ...
 def distill_toy(teacher: Denoiser, path_file: Optional[str] = None,
                 options: Optional[ToyOptions] = None) -> Dict[str, List[Any]]: ...
 
-# ----------------------------------------------------------------- metrics
+# Metrics.
 
 class FeatureStatistics:
     mu: torch.Tensor

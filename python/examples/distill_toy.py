@@ -37,13 +37,17 @@ def settings(quick, seed):
     """The toy defaults, shortened for --quick."""
     options = disback.toy_defaults().replace(seed=seed)
     if quick:
-        options.teacher_iterations = 800
+        options.teacher_iterations = 600
+        options.teacher_batch = 128
         options.eval_samples = 2000
-        options.degradation.num_checkpoints = 2
-        options.degradation.interval = 100
-        options.backtrack.iterations = 300
-        options.backtrack.switching.iterations_per_target = 100
         options.eval_every = 50
+        options.degradation.num_checkpoints = 2
+        options.degradation.interval = 60
+        options.degradation.batch_size = 128
+        options.backtrack.iterations = 300
+        options.backtrack.batch_size = 128
+        options.backtrack.holdout_size = 128
+        options.backtrack.switching.iterations_per_target = 100
     return options
 
 

@@ -51,8 +51,8 @@ bool CommandLine::parse(int argc, char** argv) {
     return false;
   }
   if (!result_.unmatched().empty()) {
-    throw UsageError(str_cat("unexpected argument '", result_.unmatched().front(), "' (see 'disback ",
-                             command_, " --help')"));
+    throw UsageError(str_cat("unexpected argument '", result_.unmatched().front(),
+                             "' (see 'disback ", command_, " --help')"));
   }
   return true;
 }
@@ -101,8 +101,8 @@ std::vector<int64_t> CommandLine::integers(const std::string& name) const {
       parsed.push_back(std::stoll(item, &used));
       if (used != item.size()) throw std::invalid_argument(item);
     } catch (const std::exception&) {
-      throw UsageError(str_cat("--", name, ": expected integers separated by commas, got '", value,
-                               "'"));
+      throw UsageError(
+          str_cat("--", name, ": expected integers separated by commas, got '", value, "'"));
     }
   }
   return parsed;

@@ -20,8 +20,8 @@ namespace {
 GeneratorEvaluation fid_evaluation(const CommandLine& cli) {
   if (cli.integer("eval-every") <= 0) return {};
   auto detector = load_classifier_detector(cli.text("classifier"));
-  auto reference = std::make_shared<FeatureStatistics>(fashion_mnist_statistics(
-      *detector, "train", cli.integer("resolution"), cli.text("data")));
+  auto reference = std::make_shared<FeatureStatistics>(
+      fashion_mnist_statistics(*detector, "train", cli.integer("resolution"), cli.text("data")));
   const int64_t count = cli.integer("eval-samples");
   const uint64_t seed = cli.integer("seed") + 2;
   return [detector, reference, count, seed](const OneStepGenerator& generator) {
@@ -78,7 +78,8 @@ int distill_command(int argc, char** argv) {
   std::shared_ptr<PathReader> path;
   if (!cli.text("path").empty()) path = std::make_shared<PathReader>(cli.text("path"));
   RunDir run = RunDir::create(cli.text("out"), path ? "disback" : "baseline");
-  run.save_options({{"command", "distill"}, {"cli", cli.resolved()}, {"backtrack", options.to_json()}});
+  run.save_options(
+      {{"command", "distill"}, {"cli", cli.resolved()}, {"backtrack", options.to_json()}});
   Backtracker backtracker(*teacher, {teacher->clone(), sigma_init}, path, options);
   if (!cli.text("resume").empty()) {
     backtracker.load_checkpoint(cli.text("resume"));
@@ -91,7 +92,8 @@ int distill_command(int argc, char** argv) {
   job.label = path ? "backtrack" : "baseline";
   run_distillation(backtracker, run, job);
   save_generator(run.file("generator.h5"), backtracker.ema_generator(),
-                 {{"teacher", cli.text("teacher")}, {"path", cli.text("path")},
+                 {{"teacher", cli.text("teacher")},
+                  {"path", cli.text("path")},
                   {"iterations", backtracker.iteration()}});
   log_info("generator saved to ", run.file("generator.h5"));
   return 0;

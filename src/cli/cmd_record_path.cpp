@@ -35,8 +35,9 @@ int record_path_command(int argc, char** argv) {
     throw UsageError(error.what());
   }
   const DenoiserPtr teacher = load_denoiser(cli.text("teacher"));
-  const nlohmann::json metadata = record_degradation(
-      *teacher, {teacher->clone(), sigma_init}, options, output, {{"teacher", cli.text("teacher")}});
+  const nlohmann::json metadata =
+      record_degradation(*teacher, {teacher->clone(), sigma_init}, options, output,
+                         {{"teacher", cli.text("teacher")}});
   log_info("path: N = ", metadata.at("N"), ", K = ", metadata.at("K"), ", ",
            std::filesystem::file_size(output), " bytes");
   return 0;

@@ -22,8 +22,8 @@ int run_command(int argc, char** argv) {
   if (!cli.parse(argc, argv)) return 0;
   apply_runtime_options(cli);
 
-  nlohmann::json config = cli.given("config") ? load_pipeline_config(cli.text("config"))
-                                              : default_pipeline_config();
+  nlohmann::json config =
+      cli.given("config") ? load_pipeline_config(cli.text("config")) : default_pipeline_config();
   if (!cli.text("set").empty()) config = apply_set_overrides(config, cli.text("set"));
   if (cli.enabled("print-config")) {
     std::cout << config.dump(2) << std::endl;

@@ -56,10 +56,14 @@ Problem fmnist_problem(const CommandLine& cli) {
             Evaluator evaluator(detector, *reference, quick);
             const auto fid = [&](const OneStepGenerator& generator) {
               auto stream = at::detail::createCPUGenerator(seed + 1000);
-              return evaluator.evaluate([&](int64_t n) {
-                torch::NoGradGuard no_grad;
-                return generator(torch::randn({n, 1, 16, 16}, stream));
-              }, eval_samples).fid;
+              return evaluator
+                  .evaluate(
+                      [&](int64_t n) {
+                        torch::NoGradGuard no_grad;
+                        return generator(torch::randn({n, 1, 16, 16}, stream));
+                      },
+                      eval_samples)
+                  .fid;
             };
             std::shared_ptr<PathReader> path;
             if (!path_file.empty()) {
@@ -121,16 +125,17 @@ int study_command(int argc, char** argv) {
   MethodCurves baseline, disback;
   for (int64_t seed = 0; seed < seeds; ++seed) {
     for (const bool with_path : {false, true}) {
-      const std::string path =
-          with_path ? str_cat(out, "/path_seed", seed, ".h5") : std::string();
+      const std::string path = with_path ? str_cat(out, "/path_seed", seed, ".h5") : std::string();
       const ToyCurve curve = problem.run(seed, path);
       MethodCurves& target = with_path ? disback : baseline;
       target.iterations = curve.iterations;
       target.per_seed.push_back(curve.distance);
       for (size_t i = 0; i < curve.iterations.size(); ++i) {
         curves << nlohmann::json{{"method", with_path ? "disback" : "baseline"},
-                                 {"seed", seed}, {"iteration", curve.iterations[i]},
-                                 {problem.metric, curve.distance[i]}}.dump()
+                                 {"seed", seed},
+                                 {"iteration", curve.iterations[i]},
+                                 {problem.metric, curve.distance[i]}}
+                      .dump()
                << "\n";
       }
       log_info(with_path ? "disback" : "baseline", " seed ", seed, ": ", problem.metric, " ",
@@ -140,11 +145,12 @@ int study_command(int argc, char** argv) {
   const SpeedUp result = compare_convergence(baseline, disback, cli.real("tolerance"));
   const std::string table = speedup_table(problem_name, problem.metric, result, seeds);
   write_text_atomically(out + "/table.md", table);
-  write_text_atomically(out + "/summary.json",
-                        nlohmann::json{{"problem", problem_name}, {"metric", problem.metric},
-                                       {"seeds", seeds}, {"tolerance", cli.real("tolerance")},
-                                       {"result", result.to_json()}}
-                                .dump(2));
+  write_text_atomically(out + "/summary.json", nlohmann::json{{"problem", problem_name},
+                                                              {"metric", problem.metric},
+                                                              {"seeds", seeds},
+                                                              {"tolerance", cli.real("tolerance")},
+                                                              {"result", result.to_json()}}
+                                                   .dump(2));
   std::cout << table;
   return 0;
 }

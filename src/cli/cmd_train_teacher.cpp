@@ -39,15 +39,19 @@ int train_teacher_command(int argc, char** argv) {
   options.checkpoint_every = cli.integer("checkpoint-every");
   options.conditional = cli.enabled("conditional");
   options.seed = static_cast<uint64_t>(cli.integer("seed"));
-  if (options.iterations <= 0) throw UsageError(str_cat("--iterations: expected > 0, got ", options.iterations));
-  if (options.batch_size <= 0) throw UsageError(str_cat("--batch: expected > 0, got ", options.batch_size));
-  if (!(options.learning_rate > 0)) throw UsageError(str_cat("--lr: expected > 0, got ", options.learning_rate));
+  if (options.iterations <= 0)
+    throw UsageError(str_cat("--iterations: expected > 0, got ", options.iterations));
+  if (options.batch_size <= 0)
+    throw UsageError(str_cat("--batch: expected > 0, got ", options.batch_size));
+  if (!(options.learning_rate > 0))
+    throw UsageError(str_cat("--lr: expected > 0, got ", options.learning_rate));
 
   const std::string dataset = cli.text("dataset");
   torch::Tensor images, labels;
   nlohmann::json config = network_preset(cli.text("arch"));
   if (dataset == "fashion-mnist") {
-    const ImageDataset data = load_fashion_mnist(cli.text("data"), "train", cli.integer("resolution"));
+    const ImageDataset data =
+        load_fashion_mnist(cli.text("data"), "train", cli.integer("resolution"));
     images = data.images;
     labels = data.labels;
     config["img_resolution"] = images.size(-1);
@@ -66,7 +70,9 @@ int train_teacher_command(int argc, char** argv) {
            " parameters on ", images.size(0), " samples of shape ",
            c10::IntArrayRef(denoiser->sample_shape()));
   RunDir run = RunDir::create(cli.text("out"), "teacher");
-  run.save_options({{"command", "train-teacher"}, {"cli", cli.resolved()}, {"network", config},
+  run.save_options({{"command", "train-teacher"},
+                    {"cli", cli.resolved()},
+                    {"network", config},
                     {"training", options.to_json()}});
   DenoiserPtr teacher = train_teacher(denoiser, images, labels, options, run);
   if (!cli.text("output").empty()) {

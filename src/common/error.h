@@ -26,9 +26,9 @@ std::string str_cat(const Args&... args) {
 }  // namespace disback
 
 /// Throws disback::Error with the streamed message when `cond` is false.
-#define DISBACK_CHECK(cond, ...)                          \
-  do {                                                    \
-    if (!(cond)) {                                        \
+#define DISBACK_CHECK(cond, ...)                               \
+  do {                                                         \
+    if (!(cond)) {                                             \
       throw ::disback::Error(::disback::str_cat(__VA_ARGS__)); \
-    }                                                     \
+    }                                                          \
   } while (false)

@@ -42,7 +42,9 @@ RunDir RunDir::open(const std::string& path) {
   return RunDir(path);
 }
 
-std::string RunDir::file(const std::string& name) const { return (fs::path(path_) / name).string(); }
+std::string RunDir::file(const std::string& name) const {
+  return (fs::path(path_) / name).string();
+}
 
 void RunDir::save_options(const nlohmann::json& options) const {
   write_text_atomically(file("options.json"), options.dump(2) + "\n");

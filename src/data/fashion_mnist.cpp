@@ -35,9 +35,8 @@ ImageDataset load_fashion_mnist(const std::string& directory, const std::string&
   const torch::Tensor raw_labels = read_idx(labels_path);
   DISBACK_CHECK(raw_images.dim() == 3, "'", images_path, "' should hold [N, H, W] images, got ",
                 raw_images.sizes());
-  DISBACK_CHECK(raw_labels.dim() == 1 && raw_labels.size(0) == raw_images.size(0), "'",
-                labels_path, "' has ", raw_labels.sizes(), " labels for ", raw_images.size(0),
-                " images");
+  DISBACK_CHECK(raw_labels.dim() == 1 && raw_labels.size(0) == raw_images.size(0), "'", labels_path,
+                "' has ", raw_labels.sizes(), " labels for ", raw_images.size(0), " images");
 
   ImageDataset dataset;
   dataset.images = resize_area(raw_images.unsqueeze(1).to(torch::kFloat32) / 127.5 - 1, resolution);

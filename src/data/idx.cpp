@@ -41,8 +41,8 @@ torch::Tensor read_idx(const std::string& path) {
   // Magic: two zero bytes, the element type (0x08 = unsigned byte), the rank.
   DISBACK_CHECK(bytes[0] == 0 && bytes[1] == 0, "'", path,
                 "' is not an IDX file (bad magic number)");
-  DISBACK_CHECK(bytes[2] == 0x08, "'", path, "' holds IDX element type 0x", std::hex,
-                int(bytes[2]), "; only unsigned bytes (0x08) are supported");
+  DISBACK_CHECK(bytes[2] == 0x08, "'", path, "' holds IDX element type 0x", std::hex, int(bytes[2]),
+                "; only unsigned bytes (0x08) are supported");
   const size_t rank = bytes[3];
   DISBACK_CHECK(rank >= 1 && bytes.size() >= 4 + 4 * rank, "'", path, "' has a truncated header");
   std::vector<int64_t> shape;
@@ -67,11 +67,10 @@ void write_idx_gz(const std::string& path, const torch::Tensor& tensor) {
   }
   gzFile file = gzopen(path.c_str(), "wb");
   DISBACK_CHECK(file != nullptr, "cannot write '", path, "'");
-  const bool ok =
-      gzwrite(file, header.data(), static_cast<unsigned>(header.size())) ==
-          static_cast<int>(header.size()) &&
-      gzwrite(file, data.data_ptr<uint8_t>(), static_cast<unsigned>(data.numel())) ==
-          static_cast<int>(data.numel());
+  const bool ok = gzwrite(file, header.data(), static_cast<unsigned>(header.size())) ==
+                      static_cast<int>(header.size()) &&
+                  gzwrite(file, data.data_ptr<uint8_t>(), static_cast<unsigned>(data.numel())) ==
+                      static_cast<int>(data.numel());
   gzclose(file);
   DISBACK_CHECK(ok, "write to '", path, "' failed");
 }

@@ -17,8 +17,8 @@ torch::Tensor GaussianMixture2d::sample(int64_t count, torch::Generator generato
   return centres().index_select(0, which) + noise;
 }
 
-double sliced_wasserstein(const torch::Tensor& a_in, const torch::Tensor& b_in,
-                          int64_t projections, uint64_t seed) {
+double sliced_wasserstein(const torch::Tensor& a_in, const torch::Tensor& b_in, int64_t projections,
+                          uint64_t seed) {
   DISBACK_CHECK(a_in.dim() == 2 && b_in.dim() == 2 && a_in.size(1) == b_in.size(1),
                 "sliced Wasserstein needs [N, D] and [M, D] point clouds, got ", a_in.sizes(),
                 " and ", b_in.sizes());

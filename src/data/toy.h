@@ -18,7 +18,7 @@ struct GaussianMixture2d {
 
 /// Sliced Wasserstein-1 distance between point clouds a [N, D] and b [M, D]
 /// over `projections` random directions (seeded; N and M may differ).
-double sliced_wasserstein(const torch::Tensor& a, const torch::Tensor& b,
-                          int64_t projections = 256, uint64_t seed = 0);
+double sliced_wasserstein(const torch::Tensor& a, const torch::Tensor& b, int64_t projections = 256,
+                          uint64_t seed = 0);
 
 }  // namespace disback

@@ -12,14 +12,29 @@ namespace {
 
 void close_any(hid_t id) {
   switch (H5Iget_type(id)) {
-    case H5I_FILE: H5Fclose(id); break;
-    case H5I_GROUP: H5Gclose(id); break;
-    case H5I_DATASET: H5Dclose(id); break;
-    case H5I_DATASPACE: H5Sclose(id); break;
-    case H5I_DATATYPE: H5Tclose(id); break;
-    case H5I_ATTR: H5Aclose(id); break;
-    case H5I_GENPROP_LST: H5Pclose(id); break;
-    default: break;
+    case H5I_FILE:
+      H5Fclose(id);
+      break;
+    case H5I_GROUP:
+      H5Gclose(id);
+      break;
+    case H5I_DATASET:
+      H5Dclose(id);
+      break;
+    case H5I_DATASPACE:
+      H5Sclose(id);
+      break;
+    case H5I_DATATYPE:
+      H5Tclose(id);
+      break;
+    case H5I_ATTR:
+      H5Aclose(id);
+      break;
+    case H5I_GENPROP_LST:
+      H5Pclose(id);
+      break;
+    default:
+      break;
   }
 }
 
@@ -46,12 +61,18 @@ void silence_hdf5_errors() {
 
 hid_t native_type(torch::ScalarType type) {
   switch (type) {
-    case torch::kFloat32: return H5T_NATIVE_FLOAT;
-    case torch::kFloat64: return H5T_NATIVE_DOUBLE;
-    case torch::kInt64: return H5T_NATIVE_INT64;
-    case torch::kInt32: return H5T_NATIVE_INT32;
-    case torch::kUInt8: return H5T_NATIVE_UINT8;
-    default: return -1;
+    case torch::kFloat32:
+      return H5T_NATIVE_FLOAT;
+    case torch::kFloat64:
+      return H5T_NATIVE_DOUBLE;
+    case torch::kInt64:
+      return H5T_NATIVE_INT64;
+    case torch::kInt32:
+      return H5T_NATIVE_INT32;
+    case torch::kUInt8:
+      return H5T_NATIVE_UINT8;
+    default:
+      return -1;
   }
 }
 
@@ -66,8 +87,8 @@ torch::ScalarType scalar_type_of(hid_t stored, const std::string& where) {
     return torch::kInt64;
   }
   if (type_class == H5T_ENUM && size == 1) return torch::kUInt8;  // h5py's bool
-  throw Error(str_cat(where, ": unsupported HDF5 data type (class ", type_class, ", size ", size,
-                      ")"));
+  throw Error(
+      str_cat(where, ": unsupported HDF5 data type (class ", type_class, ", size ", size, ")"));
 }
 
 std::vector<std::string> split_path(const std::string& name) {
@@ -183,7 +204,10 @@ void Hdf5File::write(const std::string& name, const torch::Tensor& tensor, bool 
   Id space(data.dim() == 0 ? H5Screate(H5S_SCALAR)
                            : H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr));
   Id properties(H5Pcreate(H5P_DATASET_CREATE));
-  if (compress && data.dim() > 0 && data.numel() > 0) {
+  // Chunked storage costs a few kilobytes of index per dataset: for small
+  // tensors that is more than compression saves, so they stay contiguous.
+  constexpr int64_t kSmallestCompressed = 4096;
+  if (compress && data.dim() > 0 && data.numel() >= kSmallestCompressed) {
     H5Pset_chunk(properties, static_cast<int>(dims.size()), dims.data());
     H5Pset_shuffle(properties);
     H5Pset_deflate(properties, 4);
@@ -211,9 +235,9 @@ torch::Tensor Hdf5File::read(const std::string& name) const {
   Id stored(H5Dget_type(dataset));
   const torch::ScalarType type = scalar_type_of(stored, where(name));
   torch::Tensor data = torch::empty(sizes, torch::TensorOptions().dtype(type));
-  DISBACK_CHECK(H5Dread(dataset, native_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                        data.data_ptr()) >= 0,
-                where(name), ": read failed (corrupt file?)");
+  DISBACK_CHECK(
+      H5Dread(dataset, native_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, data.data_ptr()) >= 0,
+      where(name), ": read failed (corrupt file?)");
   return data;
 }
 

@@ -30,15 +30,17 @@ void save_image_grid(const std::string& path, const torch::Tensor& images, int64
   torch::Tensor pixels = to_uint8(images);
   const int64_t padding = rows * columns - count;
   if (padding > 0) {
-    pixels = torch::cat({pixels, torch::zeros({padding, channels, height, width}, pixels.options())});
+    pixels =
+        torch::cat({pixels, torch::zeros({padding, channels, height, width}, pixels.options())});
   }
   pixels = pixels.reshape({rows, columns, channels, height, width})
                .permute({0, 3, 1, 4, 2})
                .reshape({rows * height, columns * width, channels})
                .contiguous();
-  const int ok = stbi_write_png(path.c_str(), static_cast<int>(columns * width),
-                                static_cast<int>(rows * height), static_cast<int>(channels),
-                                pixels.data_ptr<uint8_t>(), static_cast<int>(columns * width * channels));
+  const int ok =
+      stbi_write_png(path.c_str(), static_cast<int>(columns * width),
+                     static_cast<int>(rows * height), static_cast<int>(channels),
+                     pixels.data_ptr<uint8_t>(), static_cast<int>(columns * width * channels));
   DISBACK_CHECK(ok != 0, "cannot write PNG '", path, "'");
 }
 

@@ -31,8 +31,8 @@ torch::Tensor Denoiser::forward(const torch::Tensor& x_in, const torch::Tensor& 
                                 const torch::Tensor& class_labels_in) {
   const int64_t batch = x_in.size(0);
   DISBACK_CHECK(x_in.dim() == static_cast<int64_t>(sample_shape_.size()) + 1,
-                "denoiser expects input of shape [N, ", c10::IntArrayRef(sample_shape_),
-                "], got ", x_in.sizes());
+                "denoiser expects input of shape [N, ", c10::IntArrayRef(sample_shape_), "], got ",
+                x_in.sizes());
   const torch::Tensor x = x_in.to(torch::kFloat32);
 
   // Noise levels broadcast over every sample dimension.
@@ -40,8 +40,8 @@ torch::Tensor Denoiser::forward(const torch::Tensor& x_in, const torch::Tensor& 
   sigma_shape[0] = batch;
   torch::Tensor sigma = sigma_in.to(x.device(), torch::kFloat32).reshape({-1});
   if (sigma.numel() == 1) sigma = sigma.expand({batch});
-  DISBACK_CHECK(sigma.numel() == batch, "denoiser got ", sigma.numel(), " noise levels for ",
-                batch, " samples");
+  DISBACK_CHECK(sigma.numel() == batch, "denoiser got ", sigma.numel(), " noise levels for ", batch,
+                " samples");
   sigma = sigma.reshape(sigma_shape);
 
   torch::Tensor labels;

@@ -38,20 +38,21 @@ DhariwalUNet::DhariwalUNet(DhariwalUNetOptions options) : options_(std::move(opt
   const InitOptions init_zero{"kaiming_uniform", 0.0, 0.0};
 
   // Mapping network.
-  map_noise_ = register_module("map_noise", std::make_shared<PositionalEmbedding>(o.model_channels));
+  map_noise_ =
+      register_module("map_noise", std::make_shared<PositionalEmbedding>(o.model_channels));
   if (o.augment_dim > 0) {
     map_augment_ = register_module(
         "map_augment", std::make_shared<Linear>(o.augment_dim, o.model_channels, false, init_zero));
   }
-  map_layer0_ = register_module("map_layer0",
-                                std::make_shared<Linear>(o.model_channels, emb_channels, true, init));
+  map_layer0_ = register_module(
+      "map_layer0", std::make_shared<Linear>(o.model_channels, emb_channels, true, init));
   map_layer1_ = register_module("map_layer1",
                                 std::make_shared<Linear>(emb_channels, emb_channels, true, init));
   if (o.label_dim > 0) {
     map_label_ = register_module(
-        "map_label", std::make_shared<Linear>(o.label_dim, emb_channels, false,
-                                              InitOptions{"kaiming_normal",
-                                                          std::sqrt(double(o.label_dim)), 0.0}));
+        "map_label", std::make_shared<Linear>(
+                         o.label_dim, emb_channels, false,
+                         InitOptions{"kaiming_normal", std::sqrt(double(o.label_dim)), 0.0}));
   }
 
   UNetBlockOptions block;
@@ -125,8 +126,8 @@ DhariwalUNet::DhariwalUNet(DhariwalUNetOptions options) : options_(std::move(opt
   }
   out_norm_ = register_module("out_norm", std::make_shared<GroupNorm>(cout));
   out_conv_ = register_module(
-      "out_conv", std::make_shared<Conv2d>(Conv2dOptions{cout, o.out_channels, 3, true, false,
-                                                         false, false, {1, 1}, init_zero}));
+      "out_conv", std::make_shared<Conv2d>(Conv2dOptions{
+                      cout, o.out_channels, 3, true, false, false, false, {1, 1}, init_zero}));
 }
 
 torch::Tensor DhariwalUNet::embed(const torch::Tensor& noise_labels,

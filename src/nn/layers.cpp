@@ -23,7 +23,8 @@ Linear::Linear(int64_t in_features, int64_t out_features, bool bias, InitOptions
                     init.weight_scale);
   if (bias) {
     bias_ = register_parameter(
-        "bias", init_weight({out_features}, init.mode, in_features, out_features) * init.bias_scale);
+        "bias",
+        init_weight({out_features}, init.mode, in_features, out_features) * init.bias_scale);
   }
 }
 
@@ -37,10 +38,10 @@ Conv2d::Conv2d(Conv2dOptions options) : options_(std::move(options)) {
   const int64_t k = options_.kernel;
   const int64_t fan_in = options_.in_channels * k * k, fan_out = options_.out_channels * k * k;
   if (k > 0) {
-    weight_ = register_parameter(
-        "weight", init_weight({options_.out_channels, options_.in_channels, k, k},
-                              options_.init.mode, fan_in, fan_out) *
-                      options_.init.weight_scale);
+    weight_ = register_parameter("weight",
+                                 init_weight({options_.out_channels, options_.in_channels, k, k},
+                                             options_.init.mode, fan_in, fan_out) *
+                                     options_.init.weight_scale);
     if (options_.bias) {
       bias_ = register_parameter(
           "bias", init_weight({options_.out_channels}, options_.init.mode, fan_in, fan_out) *
@@ -95,30 +96,45 @@ torch::Tensor GroupNorm::forward(const torch::Tensor& x) {
 
 UNetBlock::UNetBlock(UNetBlockOptions options) : options_(std::move(options)) {
   const auto& o = options_;
-  num_heads_ = !o.attention ? 0 : o.num_heads > 0 ? o.num_heads : o.out_channels / o.channels_per_head;
+  num_heads_ = !o.attention      ? 0
+               : o.num_heads > 0 ? o.num_heads
+                                 : o.out_channels / o.channels_per_head;
 
   norm0_ = register_module("norm0", std::make_shared<GroupNorm>(o.in_channels, 32, 4, o.eps));
-  conv0_ = register_module("conv0", std::make_shared<Conv2d>(Conv2dOptions{
-      o.in_channels, o.out_channels, 3, true, o.up, o.down, false, o.resample_filter, o.init}));
-  affine_ = register_module("affine", std::make_shared<Linear>(
-      o.emb_channels, o.out_channels * (o.adaptive_scale ? 2 : 1), true, o.init));
+  conv0_ = register_module(
+      "conv0", std::make_shared<Conv2d>(Conv2dOptions{o.in_channels, o.out_channels, 3, true, o.up,
+                                                      o.down, false, o.resample_filter, o.init}));
+  affine_ = register_module(
+      "affine", std::make_shared<Linear>(
+                    o.emb_channels, o.out_channels * (o.adaptive_scale ? 2 : 1), true, o.init));
   norm1_ = register_module("norm1", std::make_shared<GroupNorm>(o.out_channels, 32, 4, o.eps));
-  conv1_ = register_module("conv1", std::make_shared<Conv2d>(Conv2dOptions{
-      o.out_channels, o.out_channels, 3, true, false, false, false, {1, 1}, o.init_zero}));
+  conv1_ = register_module(
+      "conv1",
+      std::make_shared<Conv2d>(Conv2dOptions{
+          o.out_channels, o.out_channels, 3, true, false, false, false, {1, 1}, o.init_zero}));
 
   if (o.out_channels != o.in_channels || o.up || o.down) {
     const int64_t kernel = (o.resample_proj || o.out_channels != o.in_channels) ? 1 : 0;
     skip_ = register_module("skip", std::make_shared<Conv2d>(Conv2dOptions{
-        o.in_channels, o.out_channels, kernel, true, o.up, o.down, false, o.resample_filter,
-        o.init}));
+                                        o.in_channels, o.out_channels, kernel, true, o.up, o.down,
+                                        false, o.resample_filter, o.init}));
   }
   if (num_heads_ > 0) {
     norm2_ = register_module("norm2", std::make_shared<GroupNorm>(o.out_channels, 32, 4, o.eps));
-    qkv_ = register_module("qkv", std::make_shared<Conv2d>(Conv2dOptions{
-        o.out_channels, o.out_channels * 3, 1, true, false, false, false, {1, 1},
-        o.init_attn.value_or(o.init)}));
-    proj_ = register_module("proj", std::make_shared<Conv2d>(Conv2dOptions{
-        o.out_channels, o.out_channels, 1, true, false, false, false, {1, 1}, o.init_zero}));
+    qkv_ = register_module("qkv",
+                           std::make_shared<Conv2d>(Conv2dOptions{o.out_channels,
+                                                                  o.out_channels * 3,
+                                                                  1,
+                                                                  true,
+                                                                  false,
+                                                                  false,
+                                                                  false,
+                                                                  {1, 1},
+                                                                  o.init_attn.value_or(o.init)}));
+    proj_ = register_module(
+        "proj",
+        std::make_shared<Conv2d>(Conv2dOptions{
+            o.out_channels, o.out_channels, 1, true, false, false, false, {1, 1}, o.init_zero}));
   }
 }
 
@@ -144,7 +160,8 @@ torch::Tensor UNetBlock::attend(const torch::Tensor& x) {
   // Multi-head self-attention over pixels; softmax(q^T k / sqrt(c)) in float32.
   const int64_t batch_heads = x.size(0) * num_heads_;
   const int64_t head_channels = x.size(1) / num_heads_;
-  auto qkv = qkv_->forward(norm2_->forward(x)).reshape({batch_heads, head_channels, 3, -1}).unbind(2);
+  auto qkv =
+      qkv_->forward(norm2_->forward(x)).reshape({batch_heads, head_channels, 3, -1}).unbind(2);
   const torch::Tensor& q = qkv[0];
   const torch::Tensor& k = qkv[1];
   const torch::Tensor& v = qkv[2];
@@ -152,8 +169,7 @@ torch::Tensor UNetBlock::attend(const torch::Tensor& x) {
   return torch::bmm(v, weights.transpose(1, 2)).reshape(x.sizes());
 }
 
-PositionalEmbedding::PositionalEmbedding(int64_t num_channels, int64_t max_positions,
-                                         bool endpoint)
+PositionalEmbedding::PositionalEmbedding(int64_t num_channels, int64_t max_positions, bool endpoint)
     : num_channels_(num_channels), max_positions_(max_positions), endpoint_(endpoint) {}
 
 torch::Tensor PositionalEmbedding::forward(const torch::Tensor& x) {

@@ -5,9 +5,10 @@
 namespace disback {
 
 MlpNetOptions MlpNetOptions::from_config(const nlohmann::json& config) {
-  check_config_keys(config, {"img_resolution", "img_channels", "label_dim", "hidden", "num_layers",
-                             "noise_channels"},
-                    "MlpNet");
+  check_config_keys(
+      config,
+      {"img_resolution", "img_channels", "label_dim", "hidden", "num_layers", "noise_channels"},
+      "MlpNet");
   MlpNetOptions o;
   o.in_features = config_value(config, "img_channels", o.in_features);
   o.hidden = config_value(config, "hidden", o.hidden);
@@ -22,23 +23,24 @@ MlpNetOptions MlpNetOptions::from_config(const nlohmann::json& config) {
 
 MlpNet::MlpNet(MlpNetOptions options) : options_(options) {
   const InitOptions init{"xavier_uniform", 1.0, 0.0};
-  map_noise_ = register_module("map_noise",
-                               std::make_shared<PositionalEmbedding>(options.noise_channels, 10000, true));
+  map_noise_ = register_module(
+      "map_noise", std::make_shared<PositionalEmbedding>(options.noise_channels, 10000, true));
   if (options.label_dim > 0) {
     map_label_ = register_module(
-        "map_label", std::make_shared<Linear>(options.label_dim, options.noise_channels, true, init));
+        "map_label",
+        std::make_shared<Linear>(options.label_dim, options.noise_channels, true, init));
   }
-  input_ = register_module("input", std::make_shared<Linear>(
-                                        options.in_features + options.noise_channels,
-                                        options.hidden, true, init));
+  input_ = register_module("input",
+                           std::make_shared<Linear>(options.in_features + options.noise_channels,
+                                                    options.hidden, true, init));
   hidden_ = register_module("hidden", torch::nn::ModuleList());
   for (int64_t i = 0; i < options.num_layers; ++i) {
     layers_.push_back(std::make_shared<Linear>(options.hidden, options.hidden, true, init));
     hidden_->push_back(layers_.back());
   }
-  output_ = register_module("output", std::make_shared<Linear>(
-                                          options.hidden, options.in_features, true,
-                                          InitOptions{"xavier_uniform", 1e-5, 0.0}));
+  output_ =
+      register_module("output", std::make_shared<Linear>(options.hidden, options.in_features, true,
+                                                         InitOptions{"xavier_uniform", 1e-5, 0.0}));
 }
 
 torch::Tensor MlpNet::forward(const torch::Tensor& x, const torch::Tensor& noise_labels,

@@ -14,8 +14,8 @@ nlohmann::json parse_json_attr(const Hdf5File& file, const std::string& key) {
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& error) {
-    throw Error(str_cat("'", file.path(), "' attribute '", key, "' is not valid JSON: ",
-                        error.what()));
+    throw Error(
+        str_cat("'", file.path(), "' attribute '", key, "' is not valid JSON: ", error.what()));
   }
 }
 
@@ -51,8 +51,8 @@ LoadReport load_state(torch::nn::Module& module, const Hdf5File& file, const std
     const std::string dataset = group + "/" + name;
     const auto shape = file.shape(dataset);
     if (c10::IntArrayRef(shape) != target.sizes()) {
-      report.mismatched.push_back(str_cat(name, ": file ", c10::IntArrayRef(shape), " vs model ",
-                                          target.sizes()));
+      report.mismatched.push_back(
+          str_cat(name, ": file ", c10::IntArrayRef(shape), " vs model ", target.sizes()));
       return;
     }
     target.copy_(file.read(dataset).to(target.dtype()));

@@ -29,8 +29,8 @@ std::shared_ptr<Network> make_network(const nlohmann::json& config) {
     return std::make_shared<DhariwalUNet>(DhariwalUNetOptions::from_config(config));
   }
   if (type == "MlpNet") return std::make_shared<MlpNet>(MlpNetOptions::from_config(config));
-  throw Error(str_cat("unknown model_type '", type,
-                      "' (expected SongUNet, DhariwalUNet or MlpNet)"));
+  throw Error(
+      str_cat("unknown model_type '", type, "' (expected SongUNet, DhariwalUNet or MlpNet)"));
 }
 
 }  // namespace disback

@@ -31,8 +31,8 @@ T config_value(const nlohmann::json& config, const std::string& key, const T& fa
   try {
     return config.at(key).get<T>();
   } catch (const nlohmann::json::exception&) {
-    throw std::runtime_error("network config key '" + key + "' has the wrong type: " +
-                             config.at(key).dump());
+    throw std::runtime_error("network config key '" + key +
+                             "' has the wrong type: " + config.at(key).dump());
   }
 }
 

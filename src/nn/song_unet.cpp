@@ -34,16 +34,15 @@ SongUNetOptions SongUNetOptions::from_config(const nlohmann::json& config) {
   DISBACK_CHECK(o.embedding_type == "positional" || o.embedding_type == "fourier",
                 "SongUNet embedding_type must be 'positional' or 'fourier', got '",
                 o.embedding_type, "'");
-  DISBACK_CHECK(o.encoder_type == "standard" || o.encoder_type == "skip" ||
-                    o.encoder_type == "residual",
-                "SongUNet encoder_type must be 'standard', 'skip' or 'residual', got '",
-                o.encoder_type, "'");
+  DISBACK_CHECK(
+      o.encoder_type == "standard" || o.encoder_type == "skip" || o.encoder_type == "residual",
+      "SongUNet encoder_type must be 'standard', 'skip' or 'residual', got '", o.encoder_type, "'");
   DISBACK_CHECK(o.decoder_type == "standard" || o.decoder_type == "skip",
                 "SongUNet decoder_type must be 'standard' or 'skip', got '", o.decoder_type, "'");
   const int64_t levels = static_cast<int64_t>(o.channel_mult.size());
   DISBACK_CHECK(levels > 0 && o.img_resolution % (int64_t{1} << (levels - 1)) == 0,
-                "SongUNet img_resolution ", o.img_resolution, " is not divisible by 2^",
-                levels - 1, " (channel_mult has ", levels, " levels)");
+                "SongUNet img_resolution ", o.img_resolution, " is not divisible by 2^", levels - 1,
+                " (channel_mult has ", levels, " levels)");
   return o;
 }
 
@@ -70,8 +69,8 @@ SongUNet::SongUNet(SongUNetOptions options) : options_(std::move(options)) {
 
   // Mapping network: noise level (+ labels) -> embedding vector.
   if (o.embedding_type == "positional") {
-    map_noise_ = register_module("map_noise",
-                                 std::make_shared<PositionalEmbedding>(noise_channels, 10000, true));
+    map_noise_ = register_module(
+        "map_noise", std::make_shared<PositionalEmbedding>(noise_channels, 10000, true));
   } else {
     map_noise_ = register_module("map_noise", std::make_shared<FourierEmbedding>(noise_channels));
   }
@@ -126,8 +125,8 @@ void SongUNet::build_encoder(const UNetBlockOptions& block) {
       cout = o.model_channels;
       add(encoder_, enc_,
           {prefix + "conv", nullptr,
-           std::make_shared<Conv2d>(Conv2dOptions{cin, cout, 3, true, false, false, false,
-                                                  {1, 1}, init}),
+           std::make_shared<Conv2d>(
+               Conv2dOptions{cin, cout, 3, true, false, false, false, {1, 1}, init}),
            nullptr});
     } else {
       UNetBlockOptions down = block;
@@ -137,20 +136,20 @@ void SongUNet::build_encoder(const UNetBlockOptions& block) {
       if (o.encoder_type == "skip") {
         add(encoder_, enc_,
             {prefix + "aux_down", nullptr,
-             std::make_shared<Conv2d>(Conv2dOptions{caux, caux, 0, true, false, true, false,
-                                                    o.resample_filter, {}}),
+             std::make_shared<Conv2d>(
+                 Conv2dOptions{caux, caux, 0, true, false, true, false, o.resample_filter, {}}),
              nullptr});
         add(encoder_, enc_,
             {prefix + "aux_skip", nullptr,
-             std::make_shared<Conv2d>(Conv2dOptions{caux, cout, 1, true, false, false, false,
-                                                    {1, 1}, init}),
+             std::make_shared<Conv2d>(
+                 Conv2dOptions{caux, cout, 1, true, false, false, false, {1, 1}, init}),
              nullptr});
       }
       if (o.encoder_type == "residual") {
         add(encoder_, enc_,
             {prefix + "aux_residual", nullptr,
-             std::make_shared<Conv2d>(Conv2dOptions{caux, cout, 3, true, false, true, true,
-                                                    o.resample_filter, init}),
+             std::make_shared<Conv2d>(
+                 Conv2dOptions{caux, cout, 3, true, false, true, true, o.resample_filter, init}),
              nullptr});
         caux = cout;
       }
@@ -185,7 +184,8 @@ void SongUNet::build_decoder(const UNetBlockOptions& block) {
     if (level == levels - 1) {
       UNetBlockOptions with_attention = same;
       with_attention.attention = true;
-      add(decoder_, dec_, {prefix + "in0", std::make_shared<UNetBlock>(with_attention), nullptr, nullptr});
+      add(decoder_, dec_,
+          {prefix + "in0", std::make_shared<UNetBlock>(with_attention), nullptr, nullptr});
       add(decoder_, dec_, {prefix + "in1", std::make_shared<UNetBlock>(same), nullptr, nullptr});
     } else {
       same.up = true;
@@ -205,16 +205,23 @@ void SongUNet::build_decoder(const UNetBlockOptions& block) {
       if (o.decoder_type == "skip" && level < levels - 1) {
         add(decoder_, dec_,
             {prefix + "aux_up", nullptr,
-             std::make_shared<Conv2d>(Conv2dOptions{o.out_channels, o.out_channels, 0, true, true,
-                                                    false, false, o.resample_filter, {}}),
+             std::make_shared<Conv2d>(Conv2dOptions{o.out_channels,
+                                                    o.out_channels,
+                                                    0,
+                                                    true,
+                                                    true,
+                                                    false,
+                                                    false,
+                                                    o.resample_filter,
+                                                    {}}),
              nullptr});
       }
-      add(decoder_, dec_, {prefix + "aux_norm", nullptr, nullptr,
-                           std::make_shared<GroupNorm>(cout, 32, 4, 1e-6)});
+      add(decoder_, dec_,
+          {prefix + "aux_norm", nullptr, nullptr, std::make_shared<GroupNorm>(cout, 32, 4, 1e-6)});
       add(decoder_, dec_,
           {prefix + "aux_conv", nullptr,
-           std::make_shared<Conv2d>(Conv2dOptions{cout, o.out_channels, 3, true, false, false,
-                                                  false, {1, 1}, init_zero}),
+           std::make_shared<Conv2d>(Conv2dOptions{
+               cout, o.out_channels, 3, true, false, false, false, {1, 1}, init_zero}),
            nullptr});
     }
   }

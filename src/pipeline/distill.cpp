@@ -21,14 +21,12 @@ void run_distillation(Backtracker& backtracker, const RunDir& run,
       backtracker.save_checkpoint(run.file("checkpoint.h5"));
     }
 
-    nlohmann::json record = {{"stage", options.label},
-                             {"seconds", progress.seconds_elapsed()}};
+    nlohmann::json record = {{"stage", options.label}, {"seconds", progress.seconds_elapsed()}};
     for (const auto& [name, value] : metrics) record[name] = value;
     run.append_metrics(record);
-    progress.update(iteration,
-                    {{"target", metrics.at("target")},
-                     {"g_loss", metrics.at("generator_loss")},
-                     {"fake_loss", metrics.at("fake_loss")}});
+    progress.update(iteration, {{"target", metrics.at("target")},
+                                {"g_loss", metrics.at("generator_loss")},
+                                {"fake_loss", metrics.at("fake_loss")}});
   }
 }
 

@@ -24,6 +24,7 @@ struct DistillJobOptions {
 /// Steps `backtracker` until it is finished. Every step's metrics go to
 /// metrics.jsonl (stage = label); checkpoints go to checkpoint.h5, so a
 /// stopped job resumes with Backtracker::load_checkpoint.
-void run_distillation(Backtracker& backtracker, const RunDir& run, const DistillJobOptions& options);
+void run_distillation(Backtracker& backtracker, const RunDir& run,
+                      const DistillJobOptions& options);
 
 }  // namespace disback

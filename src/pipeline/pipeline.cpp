@@ -34,20 +34,20 @@ DenoiserPtr obtain_teacher(const nlohmann::json& config, const RunDir& run) {
   }
   log_info("teacher: '", file, "' does not exist; training one (", section.at("iterations"),
            " iterations)");
-  const ImageDataset data = load_fashion_mnist(config.at("data").at("dir"), "train",
-                                               config.at("data").at("resolution"));
-  nlohmann::json network = {{"model_type", "SongUNet"}, {"img_resolution", data.images.size(-1)},
-                            {"img_channels", 1}, {"model_channels", 16},
+  const ImageDataset data =
+      load_fashion_mnist(config.at("data").at("dir"), "train", config.at("data").at("resolution"));
+  nlohmann::json network = {{"model_type", "SongUNet"},  {"img_resolution", data.images.size(-1)},
+                            {"img_channels", 1},         {"model_channels", 16},
                             {"channel_mult", {1, 2, 2}}, {"num_blocks", 1},
-                            {"attn_resolutions", {8}}, {"dropout", 0.0}};
+                            {"attn_resolutions", {8}},   {"dropout", 0.0}};
   TeacherTrainOptions options;
   options.iterations = section.at("iterations");
   options.batch_size = section.at("batch_size");
   options.learning_rate = section.at("learning_rate");
   options.ema_half_life_samples = 20000;
   options.seed = config.at("seed");
-  DenoiserPtr teacher = train_teacher(std::make_shared<Denoiser>(network), data.images,
-                                      data.labels, options, run);
+  DenoiserPtr teacher =
+      train_teacher(std::make_shared<Denoiser>(network), data.images, data.labels, options, run);
   std::filesystem::create_directories(std::filesystem::path(file).parent_path());
   save_denoiser(file, *teacher, read_model_metadata(run.file("teacher.h5")));
   return teacher;
@@ -75,8 +75,9 @@ nlohmann::json evaluate_and_draw(Evaluator& evaluator, const torch::Tensor& imag
 
 void print_summary(const nlohmann::json& results) {
   log_info("");
-  log_info("DisBack on Fashion-MNIST, FID with the detector '", results.at("detector").get<std::string>(),
-           "' (", results.at("eval_samples"), " samples against the training split)");
+  log_info("DisBack on Fashion-MNIST, FID with the detector '",
+           results.at("detector").get<std::string>(), "' (", results.at("eval_samples"),
+           " samples against the training split)");
   char line[160];
   for (const char* name : {"teacher", "initial_generator", "distilled_generator"}) {
     const auto& entry = results.at(name);
@@ -168,7 +169,8 @@ nlohmann::json run_pipeline(const nlohmann::json& config) {
   run_distillation(backtracker, run, job);
   const OneStepGenerator distilled = backtracker.ema_generator();
   save_generator(run.file("generator.h5"), distilled,
-                 {{"teacher", config.at("teacher").at("file")}, {"path", path_file},
+                 {{"teacher", config.at("teacher").at("file")},
+                  {"path", path_file},
                   {"iterations", backtracker.iteration()}});
   seconds["backtracking"] = timer.seconds();
 

@@ -11,17 +11,20 @@ std::vector<double> MethodCurves::mean() const {
   DISBACK_CHECK(!per_seed.empty(), "no curves to average");
   std::vector<double> average(iterations.size(), 0.0);
   for (const auto& curve : per_seed) {
-    DISBACK_CHECK(curve.size() == iterations.size(), "curves of different lengths: ",
-                  curve.size(), " vs ", iterations.size());
+    DISBACK_CHECK(curve.size() == iterations.size(), "curves of different lengths: ", curve.size(),
+                  " vs ", iterations.size());
     for (size_t i = 0; i < curve.size(); ++i) average[i] += curve[i] / double(per_seed.size());
   }
   return average;
 }
 
 nlohmann::json SpeedUp::to_json() const {
-  return {{"baseline_iteration", baseline_iteration}, {"disback_iteration", disback_iteration},
-          {"speedup", speedup}, {"baseline_final", baseline_final},
-          {"disback_final", disback_final}, {"target_value", target_value}};
+  return {{"baseline_iteration", baseline_iteration},
+          {"disback_iteration", disback_iteration},
+          {"speedup", speedup},
+          {"baseline_final", baseline_final},
+          {"disback_final", disback_final},
+          {"target_value", target_value}};
 }
 
 namespace {
@@ -58,12 +61,12 @@ SpeedUp compare_convergence(const MethodCurves& baseline, const MethodCurves& di
   return result;
 }
 
-std::string speedup_table(const std::string& problem, const std::string& metric,
-                          const SpeedUp& r, int64_t seeds) {
+std::string speedup_table(const std::string& problem, const std::string& metric, const SpeedUp& r,
+                          int64_t seeds) {
   char row[512];
-  std::snprintf(row, sizeof(row),
-                "| %s | %lld | %lld | %lld | %s | %.4g | %.4g |\n", problem.c_str(),
-                static_cast<long long>(seeds), static_cast<long long>(r.baseline_iteration),
+  std::snprintf(row, sizeof(row), "| %s | %lld | %lld | %lld | %s | %.4g | %.4g |\n",
+                problem.c_str(), static_cast<long long>(seeds),
+                static_cast<long long>(r.baseline_iteration),
                 static_cast<long long>(r.disback_iteration),
                 r.speedup > 0 ? (std::to_string(r.speedup).substr(0, 4) + "x").c_str() : "n/a",
                 r.baseline_final, r.disback_final);

@@ -29,7 +29,8 @@ DenoiserPtr train_toy_teacher(const ToyOptions& options) {
   auto teacher = std::make_shared<Denoiser>(nlohmann::json{
       {"model_type", "MlpNet"}, {"img_channels", 2}, {"hidden", 128}, {"num_layers", 3}});
   teacher->train();
-  torch::optim::Adam optimizer(teacher->parameters(), torch::optim::AdamOptions(options.teacher_lr));
+  torch::optim::Adam optimizer(teacher->parameters(),
+                               torch::optim::AdamOptions(options.teacher_lr));
   for (int64_t step = 1; step <= options.teacher_iterations; ++step) {
     const torch::Tensor loss =
         edm_loss(*teacher, options.data.sample(options.teacher_batch), {}, EdmLossOptions{});

@@ -9,11 +9,17 @@
 namespace disback {
 
 nlohmann::json TeacherTrainOptions::to_json() const {
-  return {{"iterations", iterations},   {"batch_size", batch_size},
-          {"learning_rate", learning_rate}, {"warmup_iterations", warmup_iterations},
-          {"ema_half_life_samples", ema_half_life_samples}, {"grad_clip", grad_clip},
-          {"checkpoint_every", checkpoint_every}, {"conditional", conditional},
-          {"seed", seed}, {"P_mean", loss.P_mean}, {"P_std", loss.P_std}};
+  return {{"iterations", iterations},
+          {"batch_size", batch_size},
+          {"learning_rate", learning_rate},
+          {"warmup_iterations", warmup_iterations},
+          {"ema_half_life_samples", ema_half_life_samples},
+          {"grad_clip", grad_clip},
+          {"checkpoint_every", checkpoint_every},
+          {"conditional", conditional},
+          {"seed", seed},
+          {"P_mean", loss.P_mean},
+          {"P_std", loss.P_std}};
 }
 
 DenoiserPtr train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& images,
@@ -26,15 +32,16 @@ DenoiserPtr train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& imag
   torch::manual_seed(options.seed);
   denoiser->train();
   Ema ema(*denoiser, options.ema_half_life_samples);
-  torch::optim::Adam optimizer(denoiser->parameters(),
-                               torch::optim::AdamOptions(options.learning_rate).betas({0.9, 0.999}));
+  torch::optim::Adam optimizer(
+      denoiser->parameters(), torch::optim::AdamOptions(options.learning_rate).betas({0.9, 0.999}));
   ProgressMeter progress("teacher", options.iterations);
   double loss_sum = 0;
   int64_t loss_count = 0;
 
   for (int64_t step = 1; step <= options.iterations; ++step) {
     // Learning-rate warm-up, as EDM ramps it over the first samples.
-    const double ramp = std::min(1.0, double(step) / double(std::max<int64_t>(1, options.warmup_iterations)));
+    const double ramp =
+        std::min(1.0, double(step) / double(std::max<int64_t>(1, options.warmup_iterations)));
     for (auto& group : optimizer.param_groups()) {
       static_cast<torch::optim::AdamOptions&>(group.options()).lr(options.learning_rate * ramp);
     }
@@ -59,7 +66,8 @@ DenoiserPtr train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& imag
     ++loss_count;
     progress.update(step, {{"loss", loss.item<double>()}});
     if (step % options.log_every == 0 || step == options.iterations) {
-      run.append_metrics({{"stage", "teacher"}, {"iteration", step},
+      run.append_metrics({{"stage", "teacher"},
+                          {"iteration", step},
                           {"loss", loss_sum / double(loss_count)},
                           {"seconds", progress.seconds_elapsed()}});
       loss_sum = 0;
@@ -72,7 +80,8 @@ DenoiserPtr train_teacher(const DenoiserPtr& denoiser, const torch::Tensor& imag
   }
   const DenoiserPtr teacher = ema.average();
   save_denoiser(run.file("teacher.h5"), *teacher,
-                {{"stage", "teacher"}, {"iteration", options.iterations},
+                {{"stage", "teacher"},
+                 {"iteration", options.iterations},
                  {"options", options.to_json()},
                  {"seconds", progress.seconds_elapsed()}});
   log_info("teacher: ", options.iterations, " iterations in ",

@@ -17,10 +17,10 @@ struct TeacherTrainOptions {
   double learning_rate = 1e-3;
   int64_t warmup_iterations = 200;  // linear learning-rate warm-up
   double ema_half_life_samples = 50000;
-  double grad_clip = 1.0;            // max global gradient norm; 0 disables
-  int64_t checkpoint_every = 1000;   // snapshot of the EMA weights
-  int64_t log_every = 50;            // metrics.jsonl cadence
-  bool conditional = false;          // train with class labels
+  double grad_clip = 1.0;           // max global gradient norm; 0 disables
+  int64_t checkpoint_every = 1000;  // snapshot of the EMA weights
+  int64_t log_every = 50;           // metrics.jsonl cadence
+  bool conditional = false;         // train with class labels
   uint64_t seed = 0;
   EdmLossOptions loss;
 

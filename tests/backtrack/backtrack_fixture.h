@@ -12,7 +12,10 @@
 namespace disback::testing_support {
 
 inline nlohmann::json tiny_mlp_config() {
-  return {{"model_type", "MlpNet"}, {"img_channels", 2}, {"hidden", 32}, {"num_layers", 2},
+  return {{"model_type", "MlpNet"},
+          {"img_channels", 2},
+          {"hidden", 32},
+          {"num_layers", 2},
           {"noise_channels", 16}};
 }
 

@@ -42,10 +42,13 @@ void expect_switches_load_each_checkpoint(const std::string& rule) {
     visited.push_back(k);
   }
   EXPECT_EQ(visited, (std::vector<int64_t>{2, 1, 0})) << "rule " << rule;
-  EXPECT_TRUE(same_weights(backtracker.target(), *path.teacher)) << "the last target is the teacher";
+  EXPECT_TRUE(same_weights(backtracker.target(), *path.teacher))
+      << "the last target is the teacher";
 }
 
-TEST(Backtracker, FixedRuleLoadsEveryCheckpointInTurn) { expect_switches_load_each_checkpoint("fixed"); }
+TEST(Backtracker, FixedRuleLoadsEveryCheckpointInTurn) {
+  expect_switches_load_each_checkpoint("fixed");
+}
 
 TEST(Backtracker, ConvergenceRuleLoadsEveryCheckpointInTurn) {
   expect_switches_load_each_checkpoint("convergence");
@@ -53,7 +56,8 @@ TEST(Backtracker, ConvergenceRuleLoadsEveryCheckpointInTurn) {
 
 TEST(Backtracker, BaselineTargetsTheTeacherThroughout) {
   TinyPath path(1, 1, "baseline.h5");
-  Backtracker baseline(*path.teacher, {path.teacher->clone(), 2.5}, nullptr, small_options("fixed"));
+  Backtracker baseline(*path.teacher, {path.teacher->clone(), 2.5}, nullptr,
+                       small_options("fixed"));
   EXPECT_TRUE(same_weights(baseline.fake(), *path.teacher));
   while (!baseline.finished()) {
     EXPECT_EQ(baseline.step().at("switched"), 0.0);
@@ -73,7 +77,8 @@ TEST(Backtracker, ResumedRunMatchesAnUninterruptedOne) {
     while (!backtracker.finished() && backtracker.iteration() < stop_at) backtracker.step();
     if (!checkpoint.empty() && !resume) backtracker.save_checkpoint(checkpoint);
     return std::make_tuple(backtracker.generator().network->clone(),
-                           backtracker.ema_generator().network->clone(), backtracker.target_index());
+                           backtracker.ema_generator().network->clone(),
+                           backtracker.target_index());
   };
   const std::string checkpoint = testing_support::temp_file("resume_checkpoint.h5");
   const auto [straight, straight_ema, straight_target] = run(12, "", false);
@@ -88,9 +93,11 @@ TEST(Backtracker, RejectsNonsenseOptions) {
   TinyPath path(1, 1, "options.h5");
   BacktrackOptions options = small_options("fixed");
   options.generator_lr = -1;
-  EXPECT_THROW(Backtracker(*path.teacher, {path.teacher->clone(), 2.5}, path.reader, options), Error);
+  EXPECT_THROW(Backtracker(*path.teacher, {path.teacher->clone(), 2.5}, path.reader, options),
+               Error);
   options = small_options("sometimes");
-  EXPECT_THROW(Backtracker(*path.teacher, {path.teacher->clone(), 2.5}, path.reader, options), Error);
+  EXPECT_THROW(Backtracker(*path.teacher, {path.teacher->clone(), 2.5}, path.reader, options),
+               Error);
 }
 
 TEST(Backtracker, StopsWithAClearErrorWhenTrainingDiverges) {

@@ -1,11 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
-#include <fstream>
 #include <unistd.h>
+#include <fstream>
 
 #include "common/error.h"
 #include "data/fashion_mnist.h"

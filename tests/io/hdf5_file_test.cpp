@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <unistd.h>
 #include <filesystem>
 #include <fstream>
-#include <unistd.h>
 
 #include "common/error.h"
 #include "io/hdf5_file.h"
@@ -40,8 +40,7 @@ TEST(Hdf5File, RoundTripsTensorsOfEveryStoredType) {
   EXPECT_EQ(file.attr_string("/", "config"), "{\"x\": 1}");
   EXPECT_DOUBLE_EQ(file.attr_double("a", "scale"), 2.5);
   EXPECT_EQ(file.attr_int("/", "count"), 42);
-  EXPECT_EQ(file.datasets_below("/"),
-            (std::vector<std::string>{"a/b/f32", "f64", "i64", "u8"}));
+  EXPECT_EQ(file.datasets_below("/"), (std::vector<std::string>{"a/b/f32", "f64", "i64", "u8"}));
 }
 
 TEST(Hdf5File, MissingAndCorruptFilesNameThePath) {
@@ -64,9 +63,9 @@ TEST(Hdf5File, MissingAndCorruptFilesNameThePath) {
 
 TEST(ModelFile, SavesAndLoadsADenoiserExactly) {
   const nlohmann::json config = {{"model_type", "SongUNet"}, {"img_resolution", 8},
-                                 {"img_channels", 1}, {"model_channels", 8},
-                                 {"channel_mult", {1, 2}}, {"num_blocks", 1},
-                                 {"attn_resolutions", {4}}, {"dropout", 0.0}};
+                                 {"img_channels", 1},        {"model_channels", 8},
+                                 {"channel_mult", {1, 2}},   {"num_blocks", 1},
+                                 {"attn_resolutions", {4}},  {"dropout", 0.0}};
   torch::manual_seed(1);
   Denoiser original(config);
   const std::string path = temp_path("model.h5");
@@ -80,8 +79,8 @@ TEST(ModelFile, SavesAndLoadsADenoiserExactly) {
 }
 
 TEST(ModelFile, LoadReportNamesMissingUnexpectedAndMisshapenTensors) {
-  const nlohmann::json small = {{"model_type", "MlpNet"}, {"img_channels", 2}, {"hidden", 16},
-                                {"num_layers", 1}};
+  const nlohmann::json small = {
+      {"model_type", "MlpNet"}, {"img_channels", 2}, {"hidden", 16}, {"num_layers", 1}};
   nlohmann::json wider = small;
   wider["hidden"] = 32;
   wider["num_layers"] = 2;

@@ -6,7 +6,6 @@ ctest's python_tests sets both. Without a built module the file is skipped.
 """
 
 import glob
-import logging
 import os
 import re
 import signal
@@ -52,6 +51,13 @@ def run_cli(*args):
     return result.stdout
 
 
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    # Small networks gain nothing from more threads, and OpenMP's spin-waits
+    # make them many times slower on a loaded machine.
+    disback.set_num_threads(1)
+
+
 @pytest.fixture(autouse=True)
 def quiet_log():
     disback.set_log_sink(None)
@@ -64,7 +70,37 @@ def toy_model():
     return disback.Denoiser("toy2d", seed=0)
 
 
-# ---------------------------------------------------------------- options
+# Options.
+
+
+def documented(obj):
+    """True if a docstring says more than pybind11's generated signature."""
+    lines = [line for line in (obj.__doc__ or "").strip().splitlines() if line.strip()]
+    signature = re.compile(r"^(\d+\. )?\w+\(.*\)( -> .+)?$")
+    return any(not signature.match(line.strip()) for line in lines)
+
+
+def test_every_bound_name_is_documented_and_in_the_stubs():
+    import inspect
+
+    undocumented = []
+    for name in disback.__all__:
+        obj = getattr(disback, name)
+        if not documented(obj):
+            undocumented.append(name)
+        if inspect.isclass(obj):
+            for attribute, value in vars(obj).items():
+                if attribute.startswith("_"):
+                    continue
+                if not documented(value if isinstance(value, property)
+                                  else getattr(obj, attribute)):
+                    undocumented.append(f"{name}.{attribute}")
+    assert not undocumented, f"no docstring: {undocumented}"
+
+    with open(os.path.join(os.path.dirname(disback.__file__), "_disback.pyi")) as file:
+        stubs = set(re.findall(r"^(?:def|class) (\w+)", file.read(), flags=re.M))
+    assert not set(disback.__all__) - stubs, "missing from _disback.pyi"
+    assert os.path.exists(os.path.join(os.path.dirname(disback.__file__), "py.typed"))
 
 
 def test_options_build_from_keywords_and_read_back():
@@ -89,7 +125,7 @@ def test_options_build_from_keywords_and_read_back():
         disback.BacktrackOptions(iterations=-1).validate()
 
 
-# ------------------------------------------------------------ denoisers
+# Denoisers.
 
 
 def test_denoiser_call_checks_dtype_shape_and_values(toy_model):
@@ -189,7 +225,32 @@ def test_missing_and_wrong_files_raise_runtime_error_naming_the_file(tmp_path):
         disback.Denoiser("toy3d")
 
 
-# ------------------------------------------------------------- sampling
+def test_train_teacher_writes_a_run_folder_and_checks_its_data(tmp_path):
+    denoiser = disback.Denoiser("toy2d", seed=0)
+    data = disback.GaussianMixture2d().sample(256, seed=0)
+    options = disback.TeacherTrainOptions(iterations=4, batch_size=16, checkpoint_every=0)
+    teacher, run_dir = disback.train_teacher(denoiser, data, options=options,
+                                             run_root=str(tmp_path), run_name="pytest")
+    assert os.path.exists(os.path.join(run_dir, "teacher.h5"))
+    assert disback.read_model_metadata(os.path.join(run_dir, "teacher.h5"))["iteration"] == 4
+    assert teacher.config == denoiser.config
+    with pytest.raises(RuntimeError, match=r"train_teacher: data: expected shape \[N, 2\]"):
+        disback.train_teacher(denoiser, torch.randn(8, 3), options=options,
+                              run_root=str(tmp_path))
+
+
+def test_pipeline_config_errors_name_the_key():
+    config = disback.default_pipeline_config()
+    assert config["backtrack"]["iterations"] == 2000
+    merged = disback.merge_config(config, {"backtrack": {"iterations": 5}})
+    assert merged["backtrack"]["iterations"] == 5 and config["backtrack"]["iterations"] == 2000
+    with pytest.raises(RuntimeError, match="unknown config key 'bogus'"):
+        disback.run_pipeline({"bogus": 1})
+    with pytest.raises(RuntimeError, match="'iterations' expects a value like"):
+        disback.merge_config(config, {"backtrack": {"iterations": "many"}})
+
+
+# Sampling.
 
 
 def test_generate_agrees_with_the_cli_sampler_on_the_same_seed(tmp_path, toy_model):
@@ -244,7 +305,7 @@ def test_sample_takes_python_callables_and_reports_steps(toy_model):
     torch.testing.assert_close(samples, direct)
 
 
-# ------------------------------------------------------------- metrics
+# Metrics.
 
 
 def test_feature_statistics_files_and_distances(tmp_path):
@@ -286,7 +347,7 @@ def test_evaluator_on_the_project_classifier():
         evaluator.evaluate(lambda n: torch.zeros(3, 1, 16, 16), 8)
 
 
-# ------------------------------------------------ logging and interrupts
+# Logging and interrupts.
 
 
 def test_log_messages_reach_a_python_sink(toy_model):
@@ -323,12 +384,12 @@ def test_an_interrupt_raised_in_the_log_sink_stops_a_cpp_loop(toy_model):
         disback.generate(toy_model, count=4, batch_size=1, sampler="euler", steps=2)
 
 
-# ------------------------------------------------------------ end to end
+# End to end.
 
 
 @pytest.fixture(scope="module")
 def toy_teacher():
-    options = disback.toy_defaults().replace(teacher_iterations=800)
+    options = disback.toy_defaults().replace(teacher_iterations=600, teacher_batch=128)
     return disback.train_toy_teacher(options)
 
 
@@ -336,9 +397,12 @@ def test_distillation_driven_step_by_step_brings_the_generator_to_the_data(tmp_p
                                                                         toy_teacher):
     options = disback.toy_defaults().replace(eval_samples=2000)
     options.degradation.num_checkpoints = 2
-    options.degradation.interval = 100
-    options.backtrack.iterations = 300
-    options.backtrack.switching.iterations_per_target = 100
+    options.degradation.interval = 60
+    options.degradation.batch_size = 128
+    options.backtrack.iterations = 240
+    options.backtrack.batch_size = 128
+    options.backtrack.holdout_size = 128
+    options.backtrack.switching.iterations_per_target = 120
 
     # Degradation, a step at a time.
     path_file = str(tmp_path / "path.h5")
@@ -349,7 +413,7 @@ def test_distillation_driven_step_by_step_brings_the_generator_to_the_data(tmp_p
         metrics = recorder.step()
         assert set(metrics) == {"step", "loss", "checkpoints"}
         losses.append(metrics["loss"])
-    assert len(losses) == 200 and recorder.steps_done == 200
+    assert len(losses) == 120 and recorder.steps_done == 120
     recorder.finish()
     path = disback.PathReader(path_file)
     assert path.num_checkpoints == 2 and path.config == toy_teacher.config
@@ -367,9 +431,9 @@ def test_distillation_driven_step_by_step_brings_the_generator_to_the_data(tmp_p
             switches.append(backtracker.iteration)
     final = disback.toy_distance(backtracker.ema_generator(), options)
     print(f"sliced W1 to the data: G_0 {start:.4f} -> distilled {final:.4f} "
-          f"(required: below {0.8 * start:.4f}); switches at {switches}")
-    assert backtracker.target_index == 0 and len(switches) == 1
-    assert final < 0.8 * start
+          f"(required: below {0.6 * start:.4f}); switches at {switches}")
+    assert backtracker.target_index == 0 and switches == [120]
+    assert final < 0.6 * start
 
     # The generator was trained in place, and checkpoints round-trip.
     checkpoint = str(tmp_path / "checkpoint.h5")
@@ -378,20 +442,47 @@ def test_distillation_driven_step_by_step_brings_the_generator_to_the_data(tmp_p
                                   disback.OneStepGenerator.from_teacher(toy_teacher),
                                   path, options.backtrack)
     resumed.load_checkpoint(checkpoint)
-    assert resumed.iteration == 300 and resumed.finished
+    assert resumed.iteration == 240 and resumed.finished
     z = torch.randn(16, 2)
     torch.testing.assert_close(resumed.generator(z), generator(z))
 
     # The generator file is what the CLI samples with the onestep sampler.
     generator_file = tmp_path / "generator.h5"
     generator.save(str(generator_file))
-    assert disback.load_generator(str(generator_file)).sigma_init == options.sigma_init
-    assert "parameters:" in run_cli("info", generator_file)
+    loaded = disback.load_generator(str(generator_file))
+    assert loaded.sigma_init == options.sigma_init
+    cli_file = tmp_path / "onestep.h5"
+    run_cli("sample", "--model", generator_file, "--sampler", "onestep", "--count", "4",
+            "--seed", "3", "--h5", cli_file, "--quiet")
+    ours = disback.generate(loaded, count=4, seed=3, progress=False)
+    assert ours.sampler.name == "onestep" and ours.nfe == 1
+    with h5py.File(cli_file, "r") as file:
+        torch.testing.assert_close(ours.images.clamp(-1, 1),
+                                   torch.from_numpy(file["images"][...]), rtol=0, atol=1e-5)
+
+
+def test_one_call_stages_report_every_step(tmp_path):
+    teacher = disback.Denoiser("toy2d", seed=1)
+    initial = disback.OneStepGenerator.from_teacher(teacher)
+    seen = []
+    metadata = disback.record_degradation(
+        teacher, initial, str(tmp_path / "path.h5"),
+        disback.DegradationOptions(num_checkpoints=2, interval=3, batch_size=16),
+        provenance={"test": True}, callback=seen.append, progress=False)
+    assert [m["step"] for m in seen] == list(range(1, 7))
+    assert metadata["N"] == 2 and metadata["test"] is True
+    history = disback.Backtracker(
+        teacher, disback.OneStepGenerator.from_teacher(teacher), str(tmp_path / "path.h5"),
+        disback.BacktrackOptions(iterations=6, batch_size=16, holdout_size=16,
+                                 switching={"iterations_per_target": 3})).run(progress=False)
+    assert [m["iteration"] for m in history] == list(range(1, 7))
+    assert [m["target"] for m in history][-1] == 0
 
 
 def test_example_script_runs(tmp_path):
     script = os.path.join(REPO, "python", "examples", "distill_toy.py")
-    result = subprocess.run([sys.executable, script, "--quick", "--out", str(tmp_path)],
+    result = subprocess.run([sys.executable, script, "--quick", "--threads", "1",
+                             "--out", str(tmp_path)],
                             capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert "distilled" in result.stdout
