@@ -6,7 +6,7 @@
 # statistics. Writes experiments/results/fid_vs_nfe.{md,png,csv}.
 #
 # Environment (defaults in brackets):
-#   DISBACK   the program                        [./build-h2/disback]
+#   DISBACK   the program                        [./build/disback]
 #   TEACHER   teacher model file                 [models/fmnist16_teacher.h5, else the newest
 #                                                 runs/*-teacher/teacher-snapshot.h5]
 #   DETECTOR  FID feature network                [models/fmnist_classifier.h5]
@@ -24,7 +24,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DISBACK=${DISBACK:-./build-h2/disback}
+DISBACK=${DISBACK:-./build/disback}
 COUNT=${COUNT:-2000}
 THREADS=${THREADS:-2}
 SEED=${SEED:-0}
