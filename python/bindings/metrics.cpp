@@ -176,8 +176,7 @@ void bind_evaluator(py::module_& m) {
       .def_readonly("precision_recall", &EvalResult::precision_recall, "PrecisionRecall or None.")
       .def_readonly("count", &EvalResult::count, "Samples evaluated.")
       .def_readonly("detector", &EvalResult::detector, "The detector's name.")
-      .def_readonly("seconds", &EvalResult::seconds,
-                    "Sampling, feature extraction and distances.")
+      .def_readonly("seconds", &EvalResult::seconds, "Sampling, feature extraction and distances.")
       .def_readonly("samples_per_second", &EvalResult::samples_per_second,
                     "count / (sampling + extraction seconds).")
       .def("to_dict", &EvalResult::to_json,
