@@ -10,13 +10,36 @@ namespace disback {
 namespace {
 
 constexpr const char* kPathFormat = "disback-path-1";
+constexpr const char* kFloat16Delta = "float16-delta";
+constexpr const char* kExact = "exact";
 
 // Float32 bits as int32, so XOR applies; the same bits reinterpret back.
 torch::Tensor float_bits(const torch::Tensor& values) {
   return values.detach().to(torch::kCPU, torch::kFloat32).contiguous().view(torch::kInt32);
 }
 
+// What is stored for weights `now` against the teacher's `base`.
+torch::Tensor encode(const std::string& storage, const torch::Tensor& now,
+                     const torch::Tensor& base) {
+  if (storage == kExact) return float_bits(now) ^ float_bits(base);
+  return (now.detach().to(torch::kCPU, torch::kFloat32) - base).to(torch::kFloat16);
+}
+
+// The weights back from what encode() stored, shaped like `base`.
+torch::Tensor decode(const std::string& storage, const torch::Tensor& stored,
+                     const torch::Tensor& base) {
+  const torch::Tensor cpu_base = base.detach().to(torch::kCPU, torch::kFloat32).contiguous();
+  if (storage == kExact) {
+    return (stored ^ float_bits(cpu_base)).view(torch::kFloat32).reshape(base.sizes());
+  }
+  return (cpu_base + stored.to(torch::kFloat32).reshape(base.sizes()));
+}
+
 }  // namespace
+
+bool is_path_storage(const std::string& storage) {
+  return storage == kFloat16Delta || storage == kExact;
+}
 
 std::string checkpoint_group(int64_t k) {
   char name[32];
@@ -24,13 +47,17 @@ std::string checkpoint_group(int64_t k) {
   return name;
 }
 
-PathWriter::PathWriter(const std::string& path, const Denoiser& teacher)
+PathWriter::PathWriter(const std::string& path, const Denoiser& teacher, const std::string& storage)
     : path_(path),
       temporary_(path + ".tmp"),
+      storage_(storage),
       teacher_(std::make_unique<Denoiser>(teacher.config())) {
+  DISBACK_CHECK(is_path_storage(storage), "path storage: expected ", kFloat16Delta, " or ", kExact,
+                ", got '", storage, "'");
   teacher_->copy_weights_from(teacher);
   file_ = std::make_unique<Hdf5File>(temporary_, Hdf5File::Mode::kCreate);
   file_->set_attr("/", "format", kPathFormat);
+  file_->set_attr("/", "checkpoint_storage", storage_);
   file_->set_attr("/", "config", teacher.config().dump());
   save_state(*teacher_, *file_, "teacher", /*compress=*/true);
 }
@@ -43,18 +70,22 @@ PathWriter::~PathWriter() {
   }
 }
 
-void PathWriter::add_checkpoint(const Denoiser& checkpoint) {
+double PathWriter::add_checkpoint(const Denoiser& checkpoint) {
   DISBACK_CHECK(file_ != nullptr, "path '", path_, "' is already finished");
   ++count_;
   const std::string group = checkpoint_group(count_);
   auto reference = teacher_->named_parameters();
+  double max_error = 0;
   for (const auto& item : checkpoint.named_parameters()) {
     const auto* base = reference.find(item.key());
     DISBACK_CHECK(base != nullptr, "path checkpoint has a parameter '", item.key(),
                   "' the teacher lacks");
-    file_->write(group + "/" + item.key(), float_bits(item.value()) ^ float_bits(*base),
-                 /*compress=*/true);
+    const torch::Tensor stored = encode(storage_, item.value(), *base);
+    file_->write(group + "/" + item.key(), stored, /*compress=*/true);
+    const torch::Tensor error = decode(storage_, stored, *base) - item.value().detach().cpu();
+    if (error.numel() > 0) max_error = std::max(max_error, error.abs().max().item<double>());
   }
+  return max_error;
 }
 
 void PathWriter::finish(const nlohmann::json& metadata) {
@@ -75,6 +106,11 @@ PathReader::PathReader(const std::string& path)
   config_ = nlohmann::json::parse(file_->attr_string("/", "config"));
   metadata_ = nlohmann::json::parse(file_->attr_string("/", "metadata"));
   num_checkpoints_ = file_->attr_int("/", "num_checkpoints");
+  storage_ = file_->has_attr("/", "checkpoint_storage")
+                 ? file_->attr_string("/", "checkpoint_storage")
+                 : std::string(kExact);
+  DISBACK_CHECK(is_path_storage(storage_), "'", path, "': unknown checkpoint_storage '", storage_,
+                "'");
 }
 
 void PathReader::load_into(int64_t k, Denoiser& target) const {
@@ -87,8 +123,11 @@ void PathReader::load_into(int64_t k, Denoiser& target) const {
   for (auto& item : target.named_parameters()) {
     const std::string name = group + "/" + item.key();
     DISBACK_CHECK(file_->has(name), "path '", path(), "' lacks '", name, "'");
-    const torch::Tensor bits = file_->read(name) ^ float_bits(item.value());
-    item.value().copy_(bits.view(torch::kFloat32).reshape(item.value().sizes()));
+    const torch::Tensor stored = file_->read(name);
+    DISBACK_CHECK(stored.numel() == item.value().numel(), "path '", path(), "': '", name,
+                  "' holds ", stored.numel(), " values, the network expects ",
+                  item.value().numel());
+    item.value().copy_(decode(storage_, stored, item.value()));
   }
 }
 

@@ -4,11 +4,16 @@
 // HDF5 layout (readable with h5py):
 //   attr format "disback-path-1", attr config (architecture JSON),
 //   attr metadata (JSON: teacher file, sigma_init, N, K, steps, losses)
+//   attr checkpoint_storage "float16-delta" or "exact" (absent: "exact")
 //   teacher/<key>          s_0, float32
-//   checkpoints/<k>/<key>  s_k for k = 1..N (k zero-padded to 4 digits), stored
-//                          as the bitwise XOR of its float32 bits with s_0's.
-// The XOR is exact (s_k = s_0 ^ stored) and the bits fine-tuning left alone
-// become zeros, which the shuffle + gzip filter stores in almost no space.
+//   checkpoints/<k>/<key>  s_k for k = 1..N (k zero-padded to 4 digits), as
+//     float16-delta: s_k - s_0 rounded to float16 (s_k = s_0 + stored). A
+//                    fine-tuning step moves weights far less than their size,
+//                    so the rounding error, at most |s_k - s_0| * 2^-11 per
+//                    weight, is orders below the weights; half the bytes.
+//     exact:         the bitwise XOR of s_k's float32 bits with s_0's
+//                    (s_k = s_0 ^ stored); lossless, but Adam changes most
+//                    mantissa bits, so gzip saves only 10-20 %.
 #pragma once
 
 #include <memory>
@@ -25,16 +30,19 @@ namespace disback {
 /// until then.
 class PathWriter {
  public:
-  PathWriter(const std::string& path, const Denoiser& teacher);
+  /// `storage`: "float16-delta" or "exact" (see above).
+  PathWriter(const std::string& path, const Denoiser& teacher,
+             const std::string& storage = "float16-delta");
   ~PathWriter();
-  /// Appends s_k (k = 1, 2, ... in order).
-  void add_checkpoint(const Denoiser& checkpoint);
+  /// Appends s_k (k = 1, 2, ... in order). Returns the largest absolute
+  /// difference between a stored weight and the given one (0 if exact).
+  double add_checkpoint(const Denoiser& checkpoint);
   /// Writes the metadata and moves the file into place.
   void finish(const nlohmann::json& metadata);
   int64_t num_checkpoints() const { return count_; }
 
  private:
-  std::string path_, temporary_;
+  std::string path_, temporary_, storage_;
   std::unique_ptr<Hdf5File> file_;
   std::unique_ptr<Denoiser> teacher_;
   int64_t count_ = 0;
@@ -51,6 +59,8 @@ class PathReader {
   const nlohmann::json& metadata() const { return metadata_; }
   /// N: the number of checkpoints after the teacher.
   int64_t num_checkpoints() const { return num_checkpoints_; }
+  /// "float16-delta" or "exact".
+  const std::string& storage() const { return storage_; }
 
   /// Loads s_k (0 = the teacher, N = closest to the initial generator) into
   /// `target`, which must have the path's architecture.
@@ -61,8 +71,12 @@ class PathReader {
  private:
   std::unique_ptr<Hdf5File> file_;
   nlohmann::json config_, metadata_;
+  std::string storage_;
   int64_t num_checkpoints_ = 0;
 };
+
+/// The checkpoint storage names PathWriter accepts.
+bool is_path_storage(const std::string& storage);
 
 /// The group name of checkpoint k ("checkpoints/0003").
 std::string checkpoint_group(int64_t k);

@@ -1,5 +1,7 @@
 #include "degradation/recorder.h"
 
+#include <filesystem>
+
 #include "common/error.h"
 #include "common/log.h"
 #include "common/progress.h"
@@ -14,6 +16,7 @@ nlohmann::json DegradationOptions::to_json() const {
           {"learning_rate", learning_rate},
           {"grad_clip", grad_clip},
           {"seed", seed},
+          {"storage", storage},
           {"P_mean", loss.P_mean},
           {"P_std", loss.P_std}};
 }
@@ -22,6 +25,8 @@ void DegradationOptions::validate() const {
   DISBACK_CHECK(num_checkpoints >= 1, "degradation: expected N (num_checkpoints) >= 1, got ",
                 num_checkpoints);
   DISBACK_CHECK(interval >= 1, "degradation: expected K (interval) >= 1, got ", interval);
+  DISBACK_CHECK(is_path_storage(storage),
+                "degradation: expected storage float16-delta or exact, got '", storage, "'");
   DISBACK_CHECK(batch_size >= 1, "degradation: expected batch_size >= 1, got ", batch_size);
   DISBACK_CHECK(learning_rate > 0, "degradation: expected learning_rate > 0, got ", learning_rate);
 }
@@ -42,7 +47,7 @@ DegradationRecorder::DegradationRecorder(const Denoiser& teacher,
   auxiliary_->train();
   optimizer_ = std::make_unique<torch::optim::Adam>(
       auxiliary_->parameters(), torch::optim::AdamOptions(options_.learning_rate));
-  writer_ = std::make_unique<PathWriter>(path_file_, teacher);
+  writer_ = std::make_unique<PathWriter>(path_file_, teacher, options_.storage);
   total_steps_ = options_.num_checkpoints * options_.interval;
 }
 
@@ -70,7 +75,7 @@ std::map<std::string, double> DegradationRecorder::step() {
   const double value = loss.item<double>();
   interval_loss_ += value;
   if (step_ % options_.interval == 0) {
-    writer_->add_checkpoint(*auxiliary_);
+    checkpoint_max_errors_.push_back(writer_->add_checkpoint(*auxiliary_));
     checkpoint_losses_.push_back(interval_loss_ / double(options_.interval));
     interval_loss_ = 0;
   }
@@ -90,11 +95,16 @@ nlohmann::json DegradationRecorder::finish() {
   metadata["K"] = options_.interval;
   metadata["steps"] = writer_->num_checkpoints() * options_.interval;
   metadata["checkpoint_losses"] = checkpoint_losses_;
+  metadata["checkpoint_max_errors"] = checkpoint_max_errors_;
   metadata["options"] = options_.to_json();
   metadata["seconds"] = seconds;
   writer_->finish(metadata);
+  const double float32_bytes =
+      double(writer_->num_checkpoints() + 1) * double(auxiliary_->parameter_count()) * 4;
   log_info("degradation: ", writer_->num_checkpoints(), " checkpoints in ",
-           format_duration(seconds), ", saved ", path_file_);
+           format_duration(seconds), ", saved ", path_file_, ": ",
+           format_bytes(double(std::filesystem::file_size(path_file_))), " (",
+           format_bytes(float32_bytes), " as float32; storage ", options_.storage, ")");
   return metadata;
 }
 
@@ -109,6 +119,25 @@ nlohmann::json record_degradation(const Denoiser& teacher,
     progress.update(recorder.steps_done(), {{"loss", metrics.at("loss")}});
   }
   return recorder.finish();
+}
+
+std::shared_ptr<PathReader> open_or_record_path(const Denoiser& teacher,
+                                                const OneStepGenerator& initial_generator,
+                                                const DegradationOptions& options,
+                                                const std::string& path_file) {
+  if (!std::filesystem::exists(path_file)) {
+    record_degradation(teacher, initial_generator, options, path_file);
+  }
+  auto path = std::make_shared<PathReader>(path_file);
+  const nlohmann::json& recorded = path->metadata();
+  const nlohmann::json wanted = {{"options", options.to_json()},
+                                 {"sigma_init", initial_generator.sigma_init}};
+  for (const auto& [key, value] : wanted.items()) {
+    DISBACK_CHECK(recorded.value(key, nlohmann::json()) == value, "path file '", path_file,
+                  "' was recorded with ", key, " ", recorded.value(key, nlohmann::json()).dump(),
+                  ", this run needs ", value.dump(), ": remove the file or choose another");
+  }
+  return path;
 }
 
 }  // namespace disback

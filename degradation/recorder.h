@@ -24,6 +24,7 @@ struct DegradationOptions {
   double learning_rate = 5e-4;
   double grad_clip = 1.0;  // 0 disables
   uint64_t seed = 0;
+  std::string storage = "float16-delta";  // checkpoints in the file: see PathWriter
   EdmLossOptions loss;
 
   nlohmann::json to_json() const;
@@ -59,7 +60,7 @@ class DegradationRecorder {
   std::unique_ptr<PathWriter> writer_;
   int64_t step_ = 0, total_steps_ = 0;
   double interval_loss_ = 0;
-  std::vector<double> checkpoint_losses_;
+  std::vector<double> checkpoint_losses_, checkpoint_max_errors_;
   std::chrono::steady_clock::time_point start_;
 };
 
@@ -69,5 +70,13 @@ nlohmann::json record_degradation(const Denoiser& teacher,
                                   const OneStepGenerator& initial_generator,
                                   const DegradationOptions& options, const std::string& path_file,
                                   const nlohmann::json& provenance = nlohmann::json::object());
+
+/// The path in `path_file`, recorded first when the file does not exist.
+/// A file recorded with other options (or sigma_init) is refused, naming
+/// both, rather than silently reused or overwritten.
+std::shared_ptr<PathReader> open_or_record_path(const Denoiser& teacher,
+                                                const OneStepGenerator& initial_generator,
+                                                const DegradationOptions& options,
+                                                const std::string& path_file);
 
 }  // namespace disback

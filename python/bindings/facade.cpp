@@ -4,11 +4,11 @@
 
 #include <filesystem>
 
-#include "cli/presets.h"
 #include "common/error.h"
 #include "common/progress.h"
 #include "common/run_dir.h"
 #include "data/fashion_mnist.h"
+#include "nn/presets.h"
 #include "pipeline/config.h"
 #include "pipeline/pipeline.h"
 
@@ -111,7 +111,7 @@ torch::Tensor checked_labels(const torch::Tensor& labels, int64_t n, int64_t lab
 
 // Models.
 
-nlohmann::json preset(const std::string& name) { return cli::network_preset(name); }
+nlohmann::json preset(const std::string& name) { return network_preset(name); }
 
 DenoiserPtr make_denoiser(const nlohmann::json& config_or_preset, std::optional<uint64_t> seed) {
   nlohmann::json config = config_or_preset;

@@ -260,6 +260,8 @@ void bind_path(py::module_& m) {
                              "Teacher, sigma_init, N, K, losses, ...")
       .def_property_readonly("num_checkpoints", &PathReader::num_checkpoints,
                              "N, the checkpoints after the teacher.")
+      .def_property_readonly("storage", &PathReader::storage,
+                             "How checkpoints are stored: 'float16-delta' or 'exact'.")
       .def("load", &PathReader::load, py::arg("k"), py::call_guard<py::gil_scoped_release>(),
            "A fresh Denoiser holding s_k (0 = teacher, N = closest to the generator).")
       .def("load_into", &PathReader::load_into, py::arg("k"), py::arg("target"),
@@ -267,7 +269,7 @@ void bind_path(py::module_& m) {
            "Loads s_k into an existing Denoiser of the path's architecture.")
       .def("__repr__", [](const PathReader& self) {
         return str_cat("PathReader('", self.path(), "', num_checkpoints=", self.num_checkpoints(),
-                       ")");
+                       ", storage='", self.storage(), "')");
       });
 }
 

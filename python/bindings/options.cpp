@@ -68,6 +68,8 @@ void bind_stage_options(py::module_& m) {
       .field("learning_rate", &DegradationOptions::learning_rate, "Adam learning rate (5e-4).")
       .field("grad_clip", &DegradationOptions::grad_clip, "Max gradient norm; 0 disables (1).")
       .field("seed", &DegradationOptions::seed, "Seed (0).")
+      .field("storage", &DegradationOptions::storage,
+             "'float16-delta' (s_k - s_0 in float16, half the bytes) or 'exact' (lossless).")
       .field("loss", &DegradationOptions::loss, "EdmLossOptions of the fine-tuning.");
   add_validate(degradation.finish());
 

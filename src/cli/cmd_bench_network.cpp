@@ -6,9 +6,10 @@
 
 #include "cli/args.h"
 #include "cli/commands.h"
+#include "cli/json_flags.h"
 #include "cli/network_summary.h"
-#include "cli/presets.h"
 #include "nn/model_file.h"
+#include "nn/presets.h"
 
 namespace disback::cli {
 namespace {

@@ -25,18 +25,8 @@ GeneratorEvaluation fid_evaluation(const CommandLine& cli) {
   const int64_t count = cli.integer("eval-samples");
   const uint64_t seed = cli.integer("seed") + 2;
   return [detector, reference, count, seed](const OneStepGenerator& generator) {
-    EvalOptions quick;
-    quick.progress = false;
-    quick.precision_recall = false;
-    Evaluator evaluator(detector, *reference, quick);
-    auto stream = at::detail::createCPUGenerator(seed);
-    const auto sample = [&](int64_t n) {
-      torch::NoGradGuard no_grad;
-      std::vector<int64_t> shape = generator.network->sample_shape();
-      shape.insert(shape.begin(), n);
-      return generator(torch::randn(shape, stream));
-    };
-    return std::map<std::string, double>{{"fid", evaluator.evaluate(sample, count).fid}};
+    return std::map<std::string, double>{
+        {"fid", generator_fid(detector, *reference, generator, count, seed)}};
   };
 }
 

@@ -1,19 +1,52 @@
 // disback info: what a model or path file holds.
+#include <filesystem>
 #include <iostream>
 
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/network_summary.h"
+#include "common/progress.h"
+#include "degradation/degradation_path.h"
 #include "nn/model_file.h"
 
 namespace disback::cli {
+namespace {
+
+bool is_path_file(const std::string& file) {
+  const Hdf5File h5(file, Hdf5File::Mode::kRead);
+  return h5.has_attr("/", "format") && h5.attr_string("/", "format").rfind("disback-path", 0) == 0;
+}
+
+void print_path(const std::string& file) {
+  const PathReader path(file);
+  const DenoiserPtr teacher = path.load(0);
+  const double bytes = double(std::filesystem::file_size(file));
+  const double float32_bytes =
+      double(path.num_checkpoints() + 1) * double(teacher->parameter_count()) * 4;
+  std::cout << "file:        " << file << " (degradation path)\n"
+            << "checkpoints: teacher + " << path.num_checkpoints() << " (" << path.storage()
+            << ")\n"
+            << "size:        " << format_bytes(bytes) << ", " << format_bytes(float32_bytes)
+            << " as float32 (" << int(100 * bytes / float32_bytes) << " %)\n"
+            << "network:     " << teacher->config().value("model_type", "?") << ", "
+            << teacher->parameter_count() << " parameters\n"
+            << "metadata:    " << path.metadata().dump() << std::endl;
+}
+
+}  // namespace
 
 int info_command(int argc, char** argv) {
-  CommandLine cli("info", "Print a model file's architecture, parameter count and metadata.");
-  cli.positional("file", "Model file (.h5)");
+  CommandLine cli("info",
+                  "Print a model file's architecture, parameter count and metadata, or a path "
+                  "file's checkpoints and size.");
+  cli.positional("file", "Model or degradation path file (.h5)");
   if (!cli.parse(argc, argv)) return 0;
   if (!cli.given("file")) throw UsageError("missing model file (usage: disback info FILE.h5)");
   const std::string path = cli.text("file");
+  if (is_path_file(path)) {
+    print_path(path);
+    return 0;
+  }
   const DenoiserPtr denoiser = load_denoiser(path);
   std::cout << "file:        " << path << "\n"
             << "model_type:  " << denoiser->config().value("model_type", "?") << "\n"

@@ -25,72 +25,72 @@ struct Problem {
   std::function<ToyCurve(uint64_t seed, const std::string& path)> run;
 };
 
-Problem toy_problem(const CommandLine& cli) {
-  ToyOptions options = toy_defaults();
-  if (cli.given("iterations")) options.backtrack.iterations = cli.integer("iterations");
-  if (cli.given("eval-every")) options.eval_every = cli.integer("eval-every");
+Problem toy_problem(const nlohmann::json& config) {
   auto teachers = std::make_shared<std::map<uint64_t, DenoiserPtr>>();
-  return {"sliced W1", [options, teachers](uint64_t seed, const std::string& path) {
-            ToyOptions seeded = options;
-            seeded.seed = seed;
-            if (!teachers->count(seed)) (*teachers)[seed] = train_toy_teacher(seeded);
+  return {"sliced W1", [config, teachers](uint64_t seed, const std::string& path) {
+            const ToyOptions options = toy_options(config, seed);
+            if (!teachers->count(seed)) (*teachers)[seed] = train_toy_teacher(options);
             return distill_toy(*(*teachers)[seed],
                                path.empty() ? std::nullopt : std::optional<std::string>(path),
-                               seeded);
+                               options);
           }};
 }
 
-Problem fmnist_problem(const CommandLine& cli) {
-  nlohmann::json config = default_pipeline_config();
+// Distils one seed with the FID of the EMA generator read every
+// `eval_every` iterations, as the toy reads its sliced W1.
+ToyCurve fmnist_curve(const Denoiser& teacher, std::shared_ptr<PathReader> path,
+                      const nlohmann::json& config, uint64_t seed,
+                      const std::function<double(const OneStepGenerator&)>& fid) {
+  const double sigma_init = config.at("generator").at("sigma_init");
+  const int64_t eval_every = config.at("study").at("eval_every");
+  Backtracker backtracker(teacher, {teacher.clone(), sigma_init}, path,
+                          backtrack_options(config.at("backtrack"), seed));
+  ToyCurve curve{{0}, {fid(backtracker.ema_generator())}, {}};
+  while (!backtracker.finished()) {
+    if (backtracker.step().at("switched") != 0) curve.switches.push_back(backtracker.iteration());
+    if (backtracker.iteration() % eval_every == 0) {
+      curve.iterations.push_back(backtracker.iteration());
+      curve.distance.push_back(fid(backtracker.ema_generator()));
+      log_info(path ? "disback" : "baseline", " seed ", seed, " iteration ",
+               backtracker.iteration(), ": FID ", curve.distance.back());
+    }
+  }
+  return curve;
+}
+
+Problem fmnist_problem(const CommandLine& cli, const nlohmann::json& config) {
   const DenoiserPtr teacher = load_denoiser(cli.text("teacher"));
   auto detector = load_classifier_detector(cli.text("classifier"));
   auto reference = std::make_shared<FeatureStatistics>(
       fashion_mnist_statistics(*detector, "train", teacher->sample_shape().back()));
-  const int64_t iterations = cli.given("iterations") ? cli.integer("iterations") : 1500;
-  const int64_t eval_every = cli.given("eval-every") ? cli.integer("eval-every") : 100;
-  const int64_t eval_samples = cli.integer("eval-samples");
+  const int64_t eval_samples = config.at("study").at("eval_samples");
   return {"FID", [=](uint64_t seed, const std::string& path_file) {
-            EvalOptions quick;
-            quick.progress = false;
-            quick.precision_recall = false;
-            Evaluator evaluator(detector, *reference, quick);
-            const auto fid = [&](const OneStepGenerator& generator) {
-              auto stream = at::detail::createCPUGenerator(seed + 1000);
-              return evaluator
-                  .evaluate(
-                      [&](int64_t n) {
-                        torch::NoGradGuard no_grad;
-                        return generator(torch::randn({n, 1, 16, 16}, stream));
-                      },
-                      eval_samples)
-                  .fid;
-            };
             std::shared_ptr<PathReader> path;
             if (!path_file.empty()) {
-              if (!std::filesystem::exists(path_file)) {
-                record_degradation(*teacher, {teacher->clone(), 2.5},
-                                   degradation_options(config.at("degradation"), seed), path_file);
-              }
-              path = std::make_shared<PathReader>(path_file);
+              const double sigma_init = config.at("generator").at("sigma_init");
+              path = open_or_record_path(*teacher, {teacher->clone(), sigma_init},
+                                         degradation_options(config.at("degradation"), seed),
+                                         path_file);
             }
-            nlohmann::json section = config.at("backtrack");
-            section["iterations"] = iterations;
-            Backtracker backtracker(*teacher, {teacher->clone(), 2.5}, path,
-                                    backtrack_options(section, seed));
-            ToyCurve curve{{0}, {fid(backtracker.ema_generator())}, {}};
-            while (!backtracker.finished()) {
-              if (backtracker.step().at("switched") != 0) {
-                curve.switches.push_back(backtracker.iteration());
-              }
-              if (backtracker.iteration() % eval_every == 0) {
-                curve.iterations.push_back(backtracker.iteration());
-                curve.distance.push_back(fid(backtracker.ema_generator()));
-                log_info(path ? "disback" : "baseline", " seed ", seed, " iteration ",
-                         backtracker.iteration(), ": FID ", curve.distance.back());
-              }
-            }
-            return curve;
+            // The same latents at every reading, so the curve shows the
+            // generator changing, not the sampling noise.
+            const auto fid = [&](const OneStepGenerator& generator) {
+              return generator_fid(detector, *reference, generator, eval_samples, seed + 1000);
+            };
+            return fmnist_curve(*teacher, path, config, seed, fid);
           }};
+}
+
+nlohmann::json study_config(const CommandLine& cli) {
+  nlohmann::json config = default_study_config(cli.text("problem"));
+  if (cli.given("config")) {
+    config = merge_config(config, read_json_file(cli.text("config")), cli.text("config"));
+  }
+  if (!cli.text("set").empty()) config = apply_set_overrides(config, cli.text("set"));
+  if (cli.given("seeds")) config["study"]["seeds"] = cli.integer("seeds");
+  const int64_t seeds = config.at("study").at("seeds");
+  if (seeds < 1) throw UsageError(str_cat("--seeds: expected >= 1, got ", seeds));
+  return config;
 }
 
 }  // namespace
@@ -100,14 +100,13 @@ int study_command(int argc, char** argv) {
                   "Compare DisBack with plain score distillation over several seeds: quality "
                   "against iteration as JSONL, and a table with the speed-up.");
   cli.option("problem", "toy (2-D Gaussian mixture) or fmnist (Fashion-MNIST 16x16)", "toy")
-      .option("seeds", "Number of seeds (0, 1, ...)", "3")
-      .option("iterations", "Distillation iterations per run (default: problem's)", "0")
-      .option("eval-every", "Iterations between evaluations (default: problem's)", "0")
-      .option("eval-samples", "fmnist: samples per FID", "1000")
-      .option("tolerance", "Relative slack on 'reaches the final quality'", "0.05")
+      .required("config", "JSON file overriding the problem's study config (see --print-config)")
+      .option("set", "Overrides, e.g. backtrack.iterations=800,study.eval_every=25", "")
+      .required("seeds", "Number of seeds (0, 1, ...); overrides study.seeds")
+      .flag("print-config", "Print the study config that would run, and exit")
       .option("teacher", "fmnist: teacher model file", "models/fmnist16_teacher.h5")
       .option("classifier", "fmnist: FID detector", kDefaultClassifierPath)
-      .required("out", "Folder for curves.jsonl, summary.json and table.md");
+      .required("out", "Folder for config.json, curves.jsonl, summary.json and table.md");
   add_runtime_options(cli);
   if (!cli.parse(argc, argv)) return 0;
   apply_runtime_options(cli);
@@ -115,42 +114,59 @@ int study_command(int argc, char** argv) {
   if (problem_name != "toy" && problem_name != "fmnist") {
     throw UsageError(str_cat("--problem: expected toy or fmnist, got '", problem_name, "'"));
   }
-  const int64_t seeds = cli.integer("seeds");
-  if (seeds < 1) throw UsageError(str_cat("--seeds: expected >= 1, got ", seeds));
-  const Problem problem = problem_name == "toy" ? toy_problem(cli) : fmnist_problem(cli);
+  const nlohmann::json config = study_config(cli);
+  if (cli.enabled("print-config")) {
+    std::cout << config.dump(2) << "\n";
+    return 0;
+  }
+  const int64_t seeds = config.at("study").at("seeds");
+  const Problem problem = problem_name == "toy" ? toy_problem(config) : fmnist_problem(cli, config);
 
   const std::string out = cli.text("out");
   std::filesystem::create_directories(out);
-  std::ofstream curves(out + "/curves.jsonl");
+  // Rows are appended as runs finish (a long study can be watched); they and
+  // the config replace an earlier study's files only when this one is complete.
+  const std::string curves_file = out + "/curves.jsonl";
+  std::ofstream curves(curves_file + ".partial");
   MethodCurves baseline, disback;
+  nlohmann::json switches = nlohmann::json::object();
   for (int64_t seed = 0; seed < seeds; ++seed) {
     for (const bool with_path : {false, true}) {
+      const std::string method = with_path ? "disback" : "baseline";
       const std::string path = with_path ? str_cat(out, "/path_seed", seed, ".h5") : std::string();
       const ToyCurve curve = problem.run(seed, path);
       MethodCurves& target = with_path ? disback : baseline;
       target.iterations = curve.iterations;
       target.per_seed.push_back(curve.distance);
+      if (with_path) switches[std::to_string(seed)] = curve.switches;
       for (size_t i = 0; i < curve.iterations.size(); ++i) {
-        curves << nlohmann::json{{"method", with_path ? "disback" : "baseline"},
+        curves << nlohmann::json{{"method", method},
                                  {"seed", seed},
                                  {"iteration", curve.iterations[i]},
                                  {problem.metric, curve.distance[i]}}
                       .dump()
-               << "\n";
+               << std::endl;
       }
-      log_info(with_path ? "disback" : "baseline", " seed ", seed, ": ", problem.metric, " ",
-               curve.distance.front(), " -> ", curve.distance.back());
+      log_info(method, " seed ", seed, ": ", problem.metric, " ", curve.distance.front(), " -> ",
+               curve.distance.back());
     }
   }
-  const SpeedUp result = compare_convergence(baseline, disback, cli.real("tolerance"));
-  const std::string table = speedup_table(problem_name, problem.metric, result, seeds);
+  curves.close();
+  std::filesystem::rename(curves_file + ".partial", curves_file);
+  const double tolerance = config.at("study").at("tolerance");
+  const SpeedUp result = compare_convergence(baseline, disback, tolerance);
+  const std::string table =
+      speedup_table(config.at("study").at("label"), problem.metric, result, seeds);
+  write_text_atomically(out + "/config.json", config.dump(2) + "\n");
   write_text_atomically(out + "/table.md", table);
-  write_text_atomically(out + "/summary.json", nlohmann::json{{"problem", problem_name},
-                                                              {"metric", problem.metric},
-                                                              {"seeds", seeds},
-                                                              {"tolerance", cli.real("tolerance")},
-                                                              {"result", result.to_json()}}
-                                                   .dump(2));
+  write_text_atomically(out + "/summary.json",
+                        nlohmann::json{{"problem", problem_name},
+                                       {"metric", problem.metric},
+                                       {"seeds", seeds},
+                                       {"tolerance", tolerance},
+                                       {"disback_switch_iterations", switches},
+                                       {"result", result.to_json()}}
+                            .dump(2));
   std::cout << table;
   return 0;
 }

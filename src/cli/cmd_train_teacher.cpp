@@ -1,12 +1,13 @@
 // disback train-teacher: EDM training of a teacher denoiser.
 #include "cli/args.h"
 #include "cli/commands.h"
-#include "cli/presets.h"
+#include "cli/json_flags.h"
 #include "common/log.h"
 #include "common/run_dir.h"
 #include "data/fashion_mnist.h"
 #include "data/toy.h"
 #include "nn/model_file.h"
+#include "nn/presets.h"
 #include "training/teacher_trainer.h"
 
 namespace disback::cli {
@@ -48,7 +49,7 @@ int train_teacher_command(int argc, char** argv) {
 
   const std::string dataset = cli.text("dataset");
   torch::Tensor images, labels;
-  nlohmann::json config = network_preset(cli.text("arch"));
+  nlohmann::json config = network_flag(cli, "arch");
   if (dataset == "fashion-mnist") {
     const ImageDataset data =
         load_fashion_mnist(cli.text("data"), "train", cli.integer("resolution"));

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "nn/presets.h"
 #include "pipeline/config.h"
 
 namespace disback::cli {
@@ -17,6 +18,16 @@ std::string default_text(const nlohmann::json& value) {
 }
 
 }  // namespace
+
+nlohmann::json network_flag(const CommandLine& cli, const std::string& flag) {
+  try {
+    return network_preset(cli.text(flag));
+  } catch (const UsageError&) {
+    throw;
+  } catch (const Error& error) {
+    throw UsageError(str_cat("--", flag, ": ", error.what()));
+  }
+}
 
 void add_json_flags(CommandLine& cli, const std::string& section, const nlohmann::json& defaults) {
   for (const auto& [key, value] : defaults.items()) {

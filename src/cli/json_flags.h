@@ -15,6 +15,10 @@ void add_json_flags(CommandLine& cli, const std::string& section, const nlohmann
 /// type; an unparsable value names the flag.
 nlohmann::json read_json_flags(const CommandLine& cli, const nlohmann::json& defaults);
 
+/// The network config a flag names: a preset or a .json file (see
+/// nn/presets.h); errors name the flag.
+nlohmann::json network_flag(const CommandLine& cli, const std::string& flag);
+
 /// Applies "section.key=value,section.key=value" overrides (from --set) to
 /// a config; values are JSON, or plain text for strings.
 nlohmann::json apply_set_overrides(const nlohmann::json& config, const std::string& overrides);

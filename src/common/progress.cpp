@@ -7,6 +7,18 @@
 
 namespace disback {
 
+std::string format_bytes(double bytes) {
+  char text[32];
+  if (bytes >= 1e6) {
+    std::snprintf(text, sizeof(text), "%.2f MB", bytes / 1e6);
+  } else if (bytes >= 1e3) {
+    std::snprintf(text, sizeof(text), "%.0f kB", bytes / 1e3);
+  } else {
+    std::snprintf(text, sizeof(text), "%.0f B", bytes);
+  }
+  return text;
+}
+
 std::string format_duration(double seconds) {
   char text[32];
   if (seconds >= 3600) {

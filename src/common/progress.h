@@ -33,4 +33,7 @@ class ProgressMeter {
 /// "1h02m", "4m05s", "12.3s".
 std::string format_duration(double seconds);
 
+/// "6.25 MB", "812 kB", "96 B".
+std::string format_bytes(double bytes);
+
 }  // namespace disback

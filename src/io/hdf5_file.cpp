@@ -59,8 +59,24 @@ void silence_hdf5_errors() {
   (void)silenced;
 }
 
+// IEEE binary16 laid out as numpy's float16, which h5py reads as such;
+// HDF5 1.10 predefines no half-precision type.
+hid_t half_type() {
+  static const hid_t type = [] {
+    const hid_t half = H5Tcopy(H5T_IEEE_F32LE);
+    H5Tset_fields(half, 15, 10, 5, 0, 10);
+    H5Tset_size(half, 2);
+    H5Tset_ebias(half, 15);
+    H5Tlock(half);
+    return half;
+  }();
+  return type;
+}
+
 hid_t native_type(torch::ScalarType type) {
   switch (type) {
+    case torch::kFloat16:
+      return half_type();
     case torch::kFloat32:
       return H5T_NATIVE_FLOAT;
     case torch::kFloat64:
@@ -79,7 +95,10 @@ hid_t native_type(torch::ScalarType type) {
 torch::ScalarType scalar_type_of(hid_t stored, const std::string& where) {
   const H5T_class_t type_class = H5Tget_class(stored);
   const size_t size = H5Tget_size(stored);
-  if (type_class == H5T_FLOAT) return size == 8 ? torch::kFloat64 : torch::kFloat32;
+  if (type_class == H5T_FLOAT) {
+    if (size == 2) return torch::kFloat16;
+    return size == 8 ? torch::kFloat64 : torch::kFloat32;
+  }
   if (type_class == H5T_INTEGER) {
     const bool is_signed = H5Tget_sign(stored) == H5T_SGN_2;
     if (size == 1 && !is_signed) return torch::kUInt8;

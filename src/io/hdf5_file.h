@@ -32,8 +32,8 @@ class Hdf5File {
   /// Paths (relative to `group`) of all datasets below it, in name order.
   std::vector<std::string> datasets_below(const std::string& group) const;
 
-  /// Writes a contiguous CPU copy of `tensor` (float32, float64, int64,
-  /// int32, uint8, bool as uint8); intermediate groups are created.
+  /// Writes a contiguous CPU copy of `tensor` (float16, float32, float64,
+  /// int64, int32, uint8, bool as uint8); intermediate groups are created.
   /// `compress` stores it chunked with gzip level 4.
   void write(const std::string& name, const torch::Tensor& tensor, bool compress = false);
   /// Reads a dataset into a CPU tensor of its stored type.

@@ -171,4 +171,23 @@ FeatureStatistics fashion_mnist_statistics(FeatureExtractor& detector, const std
   return image_statistics(detector, data.images, kept_features, 250, "fmnist-" + split);
 }
 
+SampleFn generator_sampler(const OneStepGenerator& generator, uint64_t seed) {
+  auto stream = std::make_shared<torch::Generator>(at::detail::createCPUGenerator(seed));
+  return [generator, stream](int64_t count) {
+    torch::NoGradGuard no_grad;
+    std::vector<int64_t> shape = generator.network->sample_shape();
+    shape.insert(shape.begin(), count);
+    return generator(torch::randn(shape, *stream));
+  };
+}
+
+double generator_fid(const FeatureExtractorPtr& detector, const FeatureStatistics& reference,
+                     const OneStepGenerator& generator, int64_t count, uint64_t seed) {
+  EvalOptions quick;
+  quick.progress = false;
+  quick.precision_recall = false;
+  Evaluator evaluator(detector, reference, quick);
+  return evaluator.evaluate(generator_sampler(generator, seed), count).fid;
+}
+
 }  // namespace disback

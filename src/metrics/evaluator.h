@@ -26,6 +26,7 @@
 #include "metrics/distances.h"
 #include "metrics/feature_extractor.h"
 #include "metrics/feature_statistics.h"
+#include "nn/generator.h"
 
 namespace disback {
 
@@ -105,5 +106,14 @@ FeatureStatistics fashion_mnist_statistics(FeatureExtractor& detector, const std
                                            int64_t resolution,
                                            const std::string& directory = kDefaultFashionMnistDir,
                                            int64_t kept_features = 10000);
+
+/// Samples of a one-step generator whose latents come from their own seeded
+/// stream, so evaluating never shifts a training run's random numbers.
+SampleFn generator_sampler(const OneStepGenerator& generator, uint64_t seed);
+
+/// FID of `count` generator samples without KID or precision/recall: the
+/// cheap reading taken during training.
+double generator_fid(const FeatureExtractorPtr& detector, const FeatureStatistics& reference,
+                     const OneStepGenerator& generator, int64_t count, uint64_t seed);
 
 }  // namespace disback

@@ -21,7 +21,11 @@ nlohmann::json default_pipeline_config() {
       {"classifier", {{"file", "models/fmnist_classifier.h5"}}},
       {"generator", {{"sigma_init", 2.5}}},
       {"degradation",
-       {{"num_checkpoints", 4}, {"interval", 100}, {"batch_size", 64}, {"learning_rate", 5e-4}}},
+       {{"num_checkpoints", 4},
+        {"interval", 100},
+        {"batch_size", 64},
+        {"learning_rate", 5e-4},
+        {"storage", "float16-delta"}}},
       {"backtrack",
        {{"iterations", 2000},
         {"batch_size", 32},
@@ -53,6 +57,7 @@ nlohmann::json default_pipeline_config() {
 
 std::string config_help(const std::string& section, const std::string& key) {
   static const std::map<std::string, std::string> help = {
+      {"arch", "network preset of a teacher trained from scratch (fmnist16, or a .json file)"},
       {"iterations", "generator updates in all"},
       {"batch_size", "samples per step"},
       {"generator_lr", "Adam learning rate of the generator"},
@@ -74,6 +79,7 @@ std::string config_help(const std::string& section, const std::string& key) {
       {"num_checkpoints", "N, checkpoints after the teacher"},
       {"interval", "K, fine-tuning steps between checkpoints"},
       {"learning_rate", "Adam learning rate"},
+      {"storage", "path checkpoints: float16-delta (half the bytes) or exact (lossless)"},
       {"sigma_init", "noise level of the one-step generator"},
   };
   const auto found = help.find(key);
@@ -101,16 +107,18 @@ nlohmann::json merge_config(const nlohmann::json& base, const nlohmann::json& ov
   return merged;
 }
 
-nlohmann::json load_pipeline_config(const std::string& file) {
+nlohmann::json read_json_file(const std::string& file) {
   std::ifstream in(file);
   DISBACK_CHECK(in.good(), "cannot read config file '", file, "'");
-  nlohmann::json overrides;
   try {
-    overrides = nlohmann::json::parse(in);
+    return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& error) {
     throw Error(str_cat("config file '", file, "' is not valid JSON: ", error.what()));
   }
-  return merge_config(default_pipeline_config(), overrides, file);
+}
+
+nlohmann::json load_pipeline_config(const std::string& file) {
+  return merge_config(default_pipeline_config(), read_json_file(file), file);
 }
 
 DegradationOptions degradation_options(const nlohmann::json& section, uint64_t seed) {
@@ -119,6 +127,7 @@ DegradationOptions degradation_options(const nlohmann::json& section, uint64_t s
   options.interval = section.at("interval").get<int64_t>();
   options.batch_size = section.at("batch_size").get<int64_t>();
   options.learning_rate = section.at("learning_rate").get<double>();
+  options.storage = section.at("storage").get<std::string>();
   options.seed = seed;
   options.validate();
   return options;

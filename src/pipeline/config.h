@@ -28,6 +28,8 @@ std::string config_help(const std::string& section, const std::string& key);
 /// type throw, naming "section.key" and `origin` (a file or "--flag").
 nlohmann::json merge_config(const nlohmann::json& base, const nlohmann::json& overrides,
                             const std::string& origin);
+/// Parses a JSON file; errors name the file.
+nlohmann::json read_json_file(const std::string& file);
 /// Reads a JSON config file and merges it into the defaults.
 nlohmann::json load_pipeline_config(const std::string& file);
 

@@ -10,6 +10,7 @@
 #include "metrics/classifier.h"
 #include "metrics/evaluator.h"
 #include "nn/model_file.h"
+#include "nn/presets.h"
 #include "pipeline/config.h"
 #include "pipeline/distill.h"
 #include "samplers/generate.h"
@@ -34,12 +35,18 @@ DenoiserPtr obtain_teacher(const nlohmann::json& config, const RunDir& run) {
   }
   log_info("teacher: '", file, "' does not exist; training one (", section.at("iterations"),
            " iterations)");
+  nlohmann::json network;
+  try {
+    network = network_preset(section.at("arch"));
+  } catch (const Error& error) {
+    throw Error(str_cat("config teacher.arch: ", error.what()));
+  }
   const ImageDataset data =
       load_fashion_mnist(config.at("data").at("dir"), "train", config.at("data").at("resolution"));
-  nlohmann::json network = {{"model_type", "SongUNet"},  {"img_resolution", data.images.size(-1)},
-                            {"img_channels", 1},         {"model_channels", 16},
-                            {"channel_mult", {1, 2, 2}}, {"num_blocks", 1},
-                            {"attn_resolutions", {8}},   {"dropout", 0.0}};
+  DISBACK_CHECK(network.value("img_channels", 0) == data.images.size(1), "config teacher.arch '",
+                section.at("arch").get<std::string>(), "' makes ", network.value("img_channels", 0),
+                "-channel images; Fashion-MNIST has ", data.images.size(1));
+  network["img_resolution"] = data.images.size(-1);  // the preset's layout at data.resolution
   TeacherTrainOptions options;
   options.iterations = section.at("iterations");
   options.batch_size = section.at("batch_size");
@@ -51,18 +58,6 @@ DenoiserPtr obtain_teacher(const nlohmann::json& config, const RunDir& run) {
   std::filesystem::create_directories(std::filesystem::path(file).parent_path());
   save_denoiser(file, *teacher, read_model_metadata(run.file("teacher.h5")));
   return teacher;
-}
-
-// Latents from their own seeded stream, so evaluation never shifts the
-// training run's random numbers.
-SampleFn generator_samples(const OneStepGenerator& generator, uint64_t seed) {
-  auto stream = std::make_shared<torch::Generator>(at::detail::createCPUGenerator(seed));
-  return [generator, stream](int64_t count) {
-    torch::NoGradGuard no_grad;
-    std::vector<int64_t> shape = generator.network->sample_shape();
-    shape.insert(shape.begin(), count);
-    return generator(torch::randn(shape, *stream));
-  };
 }
 
 nlohmann::json evaluate_and_draw(Evaluator& evaluator, const torch::Tensor& images,
@@ -139,7 +134,7 @@ nlohmann::json run_pipeline(const nlohmann::json& config) {
   const double sigma_init = config.at("generator").at("sigma_init");
   const OneStepGenerator initial{teacher->clone(), sigma_init};
   results["initial_generator"] = evaluate_and_draw(
-      evaluator, generator_samples(initial, seed + 1)(samples), "initial_generator", run, grid);
+      evaluator, generator_sampler(initial, seed + 1)(samples), "initial_generator", run, grid);
   results["initial_generator"]["nfe"] = 1;
   seconds["initial_generator"] = timer.seconds();
 
@@ -159,12 +154,8 @@ nlohmann::json run_pipeline(const nlohmann::json& config) {
   job.checkpoint_every = config.at("backtrack").at("checkpoint_every");
   const int64_t every_samples = eval.at("every_samples");
   job.evaluate = [&](const OneStepGenerator& generator) {
-    EvalOptions quick;
-    quick.progress = false;
-    quick.precision_recall = false;
-    Evaluator small(detector, reference, quick);
     return std::map<std::string, double>{
-        {"fid", small.evaluate(generator_samples(generator, seed + 2), every_samples).fid}};
+        {"fid", generator_fid(detector, reference, generator, every_samples, seed + 2)}};
   };
   run_distillation(backtracker, run, job);
   const OneStepGenerator distilled = backtracker.ema_generator();
@@ -176,7 +167,7 @@ nlohmann::json run_pipeline(const nlohmann::json& config) {
 
   timer = {};
   results["distilled_generator"] = evaluate_and_draw(
-      evaluator, generator_samples(distilled, seed + 1)(samples), "distilled_generator", run, grid);
+      evaluator, generator_sampler(distilled, seed + 1)(samples), "distilled_generator", run, grid);
   results["distilled_generator"]["nfe"] = 1;
   seconds["final_evaluation"] = timer.seconds();
 

@@ -4,8 +4,48 @@
 #include <numeric>
 
 #include "common/error.h"
+#include "pipeline/config.h"
 
 namespace disback {
+
+namespace {
+
+// The 2-D mixture trains an MLP in seconds: large batches, a learning rate
+// ten times the image model's, short stages.
+nlohmann::json toy_study_config(nlohmann::json config) {
+  config["degradation"].update(
+      {{"num_checkpoints", 4}, {"interval", 150}, {"batch_size", 256}, {"learning_rate", 1e-3}});
+  config["backtrack"].update({{"iterations", 1200},
+                              {"batch_size", 256},
+                              {"generator_lr", 1e-3},
+                              {"fake_lr", 1e-3},
+                              {"iterations_per_target", 100},
+                              {"switch_check_every", 20},
+                              {"switch_min_iterations", 40},
+                              {"switch_max_iterations", 200},
+                              {"checkpoint_every", 0}});
+  config["study"].update({{"eval_every", 100}, {"eval_samples", 4000}});
+  return config;
+}
+
+}  // namespace
+
+nlohmann::json default_study_config(const std::string& problem) {
+  DISBACK_CHECK(problem == "toy" || problem == "fmnist",
+                "study problem: expected toy or fmnist, got '", problem, "'");
+  const nlohmann::json pipeline = default_pipeline_config();
+  nlohmann::json config = {{"generator", pipeline.at("generator")},
+                           {"degradation", pipeline.at("degradation")},
+                           {"backtrack", pipeline.at("backtrack")},
+                           {"study",
+                            {{"label", problem},
+                             {"seeds", 3},
+                             {"eval_every", 100},
+                             {"eval_samples", 1000},
+                             {"tolerance", 0.05}}}};
+  config["backtrack"]["checkpoint_every"] = 0;
+  return problem == "toy" ? toy_study_config(config) : config;
+}
 
 std::vector<double> MethodCurves::mean() const {
   DISBACK_CHECK(!per_seed.empty(), "no curves to average");

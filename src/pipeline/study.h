@@ -14,6 +14,13 @@
 
 namespace disback {
 
+/// The settings of `disback study` for `problem` ("toy" or "fmnist"): the
+/// pipeline's "degradation" and "backtrack" sections (see config.h) and a
+/// "study" section: label (the table's first column), seeds, eval_every,
+/// eval_samples, tolerance. A config
+/// file or --set overrides any subset, exactly as for `disback run`.
+nlohmann::json default_study_config(const std::string& problem);
+
 /// Quality (lower is better) at common evaluation iterations, one curve per seed.
 struct MethodCurves {
   std::vector<int64_t> iterations;

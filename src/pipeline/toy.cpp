@@ -1,26 +1,25 @@
 #include "pipeline/toy.h"
 
-#include <filesystem>
-
 #include "common/log.h"
+#include "pipeline/config.h"
+#include "pipeline/study.h"
 
 namespace disback {
 
-ToyOptions toy_defaults() {
+ToyOptions toy_defaults() { return toy_options(default_study_config("toy")); }
+
+ToyOptions toy_options(const nlohmann::json& study_config, uint64_t seed) {
   ToyOptions options;
-  options.degradation.num_checkpoints = 4;
-  options.degradation.interval = 150;
-  options.degradation.batch_size = 256;
-  options.degradation.learning_rate = 1e-3;
-  options.backtrack.iterations = 1200;
-  options.backtrack.batch_size = 256;
-  options.backtrack.generator_lr = 1e-3;
-  options.backtrack.fake_lr = 1e-3;
+  options.seed = seed;
+  options.sigma_init = study_config.at("generator").at("sigma_init").get<double>();
+  options.degradation = degradation_options(study_config.at("degradation"), seed);
+  options.backtrack = backtrack_options(study_config.at("backtrack"), seed);
+  // Eight modes need more held-out noise than an image batch for a steady
+  // discrepancy reading.
   options.backtrack.holdout_size = 512;
-  options.backtrack.switching.iterations_per_target = 100;
-  options.backtrack.switching.check_every = 20;
-  options.backtrack.switching.min_iterations = 40;
-  options.backtrack.switching.max_iterations = 200;
+  const nlohmann::json& study = study_config.at("study");
+  options.eval_every = study.at("eval_every").get<int64_t>();
+  options.eval_samples = study.at("eval_samples").get<int64_t>();
   return options;
 }
 
@@ -55,15 +54,10 @@ ToyCurve distill_toy(const Denoiser& teacher, const std::optional<std::string>& 
                      const ToyOptions& options) {
   std::shared_ptr<PathReader> path;
   if (path_file) {
-    if (!std::filesystem::exists(*path_file)) {
-      DegradationOptions degradation = options.degradation;
-      degradation.seed = options.seed;
-      DegradationRecorder recorder(teacher, {teacher.clone(), options.sigma_init}, degradation,
-                                   *path_file);
-      while (!recorder.finished()) recorder.step();
-      recorder.finish();
-    }
-    path = std::make_shared<PathReader>(*path_file);
+    DegradationOptions degradation = options.degradation;
+    degradation.seed = options.seed;
+    path = open_or_record_path(teacher, {teacher.clone(), options.sigma_init}, degradation,
+                               *path_file);
   }
   BacktrackOptions backtrack = options.backtrack;
   backtrack.seed = options.seed;

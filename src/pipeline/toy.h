@@ -3,6 +3,7 @@
 // data as its quality measure (lower is better).
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
 
@@ -19,7 +20,7 @@ struct ToyOptions {
   int64_t teacher_batch = 256;
   double teacher_lr = 2e-3;
   double sigma_init = 2.5;
-  DegradationOptions degradation;  // defaults set in toy_defaults()
+  DegradationOptions degradation;  // defaults: default_study_config("toy")
   BacktrackOptions backtrack;
   int64_t eval_every = 100;
   int64_t eval_samples = 4000;
@@ -28,6 +29,9 @@ struct ToyOptions {
 
 /// Settings that converge in seconds on a CPU.
 ToyOptions toy_defaults();
+
+/// The toy's options from a study config (see default_study_config).
+ToyOptions toy_options(const nlohmann::json& study_config, uint64_t seed = 0);
 
 /// Trains an MLP teacher on the mixture (no files written).
 DenoiserPtr train_toy_teacher(const ToyOptions& options);

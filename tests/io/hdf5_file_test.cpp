@@ -22,12 +22,14 @@ TEST(Hdf5File, RoundTripsTensorsOfEveryStoredType) {
   const auto f64 = torch::randn({7}, torch::kFloat64);
   const auto i64 = torch::arange(10, torch::kInt64).reshape({2, 5});
   const auto u8 = torch::randint(0, 255, {4, 4}, torch::kUInt8);
+  const auto f16 = torch::randn({80, 80}).to(torch::kFloat16);
   {
     Hdf5File file(path, Hdf5File::Mode::kCreate);
     file.write("a/b/f32", f32);
     file.write("f64", f64, /*compress=*/true);
     file.write("i64", i64);
     file.write("u8", u8);
+    file.write("f16", f16, /*compress=*/true);
     file.set_attr("/", "config", std::string("{\"x\": 1}"));
     file.set_attr("a", "scale", 2.5);
     file.set_attr("/", "count", int64_t{42});
@@ -37,10 +39,13 @@ TEST(Hdf5File, RoundTripsTensorsOfEveryStoredType) {
   EXPECT_TRUE(torch::equal(file.read("f64"), f64));
   EXPECT_TRUE(torch::equal(file.read("i64"), i64));
   EXPECT_TRUE(torch::equal(file.read("u8"), u8));
+  EXPECT_EQ(file.read("f16").scalar_type(), torch::kFloat16);
+  EXPECT_TRUE(torch::equal(file.read("f16"), f16));
   EXPECT_EQ(file.attr_string("/", "config"), "{\"x\": 1}");
   EXPECT_DOUBLE_EQ(file.attr_double("a", "scale"), 2.5);
   EXPECT_EQ(file.attr_int("/", "count"), 42);
-  EXPECT_EQ(file.datasets_below("/"), (std::vector<std::string>{"a/b/f32", "f64", "i64", "u8"}));
+  EXPECT_EQ(file.datasets_below("/"),
+            (std::vector<std::string>{"a/b/f32", "f16", "f64", "i64", "u8"}));
 }
 
 TEST(Hdf5File, MissingAndCorruptFilesNameThePath) {

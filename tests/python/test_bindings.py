@@ -6,6 +6,7 @@ ctest's python_tests sets both. Without a built module the file is skipped.
 """
 
 import glob
+import json
 import os
 import re
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 
+import numpy
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -221,7 +223,7 @@ def test_missing_and_wrong_files_raise_runtime_error_naming_the_file(tmp_path):
     disback.Denoiser("toy2d").save(str(not_a_path))
     with pytest.raises(RuntimeError, match="not a degradation path file"):
         disback.PathReader(str(not_a_path))
-    with pytest.raises(RuntimeError, match="unknown preset 'toy3d'"):
+    with pytest.raises(RuntimeError, match="unknown network preset 'toy3d'"):
         disback.Denoiser("toy3d")
 
 
@@ -248,6 +250,12 @@ def test_pipeline_config_errors_name_the_key():
         disback.run_pipeline({"bogus": 1})
     with pytest.raises(RuntimeError, match="'iterations' expects a value like"):
         disback.merge_config(config, {"backtrack": {"iterations": "many"}})
+
+
+def test_pipeline_trains_its_teacher_with_the_configured_arch(tmp_path):
+    config = {"out": str(tmp_path), "teacher": {"file": str(tmp_path / "none.h5"), "arch": "nope"}}
+    with pytest.raises(RuntimeError, match="teacher.arch: unknown network preset 'nope'"):
+        disback.run_pipeline(config)
 
 
 # Sampling.
@@ -502,3 +510,50 @@ def test_example_notebook_is_valid_and_its_cells_compile():
         names = {name for name in dir(disback) if not name.startswith("_")}
         for used in set(re.findall(r"disback\.(\w+)", "".join(cell["source"]))):
             assert used in names, f"cell {index} uses disback.{used}, which does not exist"
+
+
+def test_float16_path_files_read_back_in_h5py(tmp_path):
+    import h5py
+    teacher = disback.Denoiser("toy2d", seed=1)
+    path_file = str(tmp_path / "path.h5")
+    metadata = disback.record_degradation(
+        teacher, disback.OneStepGenerator.from_teacher(teacher), path_file,
+        disback.DegradationOptions(num_checkpoints=2, interval=3, batch_size=16), progress=False)
+    assert metadata["options"]["storage"] == "float16-delta"
+    assert len(metadata["checkpoint_max_errors"]) == 2
+    assert disback.PathReader(path_file).storage == "float16-delta"
+    s2 = disback.PathReader(path_file).load(2).named_parameters()
+    with h5py.File(path_file, "r") as h5:
+        assert h5.attrs["checkpoint_storage"] == "float16-delta"
+        for name, weights in s2.items():
+            delta = h5[f"checkpoints/0002/{name}"][()]
+            assert delta.dtype == numpy.float16, name
+            rebuilt = h5[f"teacher/{name}"][()] + delta.astype(numpy.float32).reshape(
+                h5[f"teacher/{name}"].shape)
+            numpy.testing.assert_array_equal(rebuilt, weights.detach().numpy())
+    assert "degradation path" in run_cli("info", path_file)
+
+
+def test_study_writes_curves_and_table_and_keeps_a_path_it_cannot_reuse(tmp_path):
+    out = tmp_path / "study"
+    quick = ("backtrack.iterations=40,backtrack.iterations_per_target=10,"
+             "degradation.interval=10,study.eval_every=20,study.eval_samples=500")
+    run_cli("study", "--problem", "toy", "--seeds", "1", "--set", quick, "--out", out,
+            "--threads", "1")
+    rows = [json.loads(line) for line in open(out / "curves.jsonl")]
+    assert [(r["method"], r["iteration"]) for r in rows] == [
+        (m, i) for m in ("baseline", "disback") for i in (0, 20, 40)]
+    summary = json.load(open(out / "summary.json"))
+    assert summary["disback_switch_iterations"] == {"0": [10, 20, 30]}
+    assert "speed-up" in open(out / "table.md").read()
+    assert json.load(open(out / "config.json"))["backtrack"]["iterations"] == 40
+
+    path_bytes = (out / "path_seed0.h5").read_bytes()
+    result = subprocess.run(
+        [cli_binary(), "study", "--problem", "toy", "--seeds", "1", "--out", str(out),
+         "--set", quick.replace("interval=10", "interval=12"), "--threads", "1"],
+        capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert "path_seed0.h5" in result.stderr and "remove the file" in result.stderr
+    assert (out / "path_seed0.h5").read_bytes() == path_bytes
+    assert (out / "curves.jsonl").exists(), "a failed study must not remove earlier curves"

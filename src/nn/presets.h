@@ -4,7 +4,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace disback::cli {
+namespace disback {
 
 /// "fmnist16": DDPM++-style SongUNet sized for 16x16 Fashion-MNIST on a CPU;
 /// "toy2d": residual MLP for 2-D points; "ddpmpp64", "adm64": the published
@@ -12,4 +12,4 @@ namespace disback::cli {
 /// ".json" is read as a file.
 nlohmann::json network_preset(const std::string& name_or_path);
 
-}  // namespace disback::cli
+}  // namespace disback

@@ -1,10 +1,10 @@
-#include "cli/presets.h"
+#include "nn/presets.h"
 
 #include <fstream>
 
-#include "cli/args.h"
+#include "common/error.h"
 
-namespace disback::cli {
+namespace disback {
 
 nlohmann::json network_preset(const std::string& name) {
   if (name == "fmnist16") {
@@ -65,16 +65,16 @@ nlohmann::json network_preset(const std::string& name) {
   }
   const bool is_file = name.size() > 5 && name.substr(name.size() - 5) == ".json";
   if (!is_file) {
-    throw UsageError(str_cat("--arch: unknown preset '", name,
-                             "' (expected fmnist16, toy2d, ddpmpp64, adm64 or a .json file)"));
+    throw Error(str_cat("unknown network preset '", name,
+                        "' (expected fmnist16, toy2d, ddpmpp64, adm64 or a .json file)"));
   }
   std::ifstream in(name);
-  if (!in) throw UsageError(str_cat("--arch: cannot read '", name, "'"));
+  if (!in) throw Error(str_cat("cannot read network config '", name, "'"));
   try {
     return nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& error) {
-    throw UsageError(str_cat("--arch: '", name, "' is not valid JSON: ", error.what()));
+    throw Error(str_cat("network config '", name, "' is not valid JSON: ", error.what()));
   }
 }
 
-}  // namespace disback::cli
+}  // namespace disback

@@ -1,0 +1,70 @@
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "pipeline/study.h"
+#include "pipeline/toy.h"
+
+namespace disback {
+namespace {
+
+MethodCurves one_curve(std::vector<double> values) {
+  MethodCurves curves;
+  for (size_t i = 0; i < values.size(); ++i) curves.iterations.push_back(int64_t(i) * 100);
+  curves.per_seed.push_back(std::move(values));
+  return curves;
+}
+
+TEST(CompareConvergence, ReadsTheSpeedUpOffTheSeedAveragedCurves) {
+  MethodCurves baseline = one_curve({1.0, 0.5, 0.3, 0.2, 0.2, 0.2});
+  baseline.per_seed.push_back({1.0, 0.7, 0.5, 0.2, 0.2, 0.2});  // mean 0.6, 0.4 at 100, 200
+  const MethodCurves disback = one_curve({1.0, 0.25, 0.2, 0.19, 0.18, 0.17});
+  const SpeedUp result = compare_convergence(baseline, disback, 0.05, 3);
+  EXPECT_DOUBLE_EQ(result.baseline_final, 0.2);
+  EXPECT_DOUBLE_EQ(result.disback_final, 0.18);
+  EXPECT_DOUBLE_EQ(result.target_value, 0.21);
+  EXPECT_EQ(result.baseline_iteration, 300);
+  EXPECT_EQ(result.disback_iteration, 200);
+  EXPECT_DOUBLE_EQ(result.speedup, 1.5);
+  const std::string table = speedup_table("toy", "sliced W1", result, 2);
+  EXPECT_NE(table.find("| toy | 2 | 300 | 200 | 1.50x | 0.2 | 0.18 |"), std::string::npos) << table;
+}
+
+TEST(CompareConvergence, ACurveThatNeverGetsThereHasNoSpeedUp) {
+  const MethodCurves baseline = one_curve({1.0, 0.3, 0.2, 0.2});
+  const MethodCurves disback = one_curve({1.0, 0.9, 0.8, 0.7});
+  const SpeedUp result = compare_convergence(baseline, disback);
+  EXPECT_EQ(result.disback_iteration, -1);
+  EXPECT_EQ(result.speedup, 0);
+  EXPECT_NE(speedup_table("toy", "W1", result, 1).find("| n/a |"), std::string::npos);
+}
+
+TEST(CompareConvergence, RefusesCurvesReadAtDifferentIterations) {
+  MethodCurves disback = one_curve({1.0, 0.5});
+  disback.iterations = {0, 50};
+  EXPECT_THROW(compare_convergence(one_curve({1.0, 0.5}), disback), Error);
+  MethodCurves ragged = one_curve({1.0, 0.5});
+  ragged.per_seed.push_back({1.0});
+  EXPECT_THROW(ragged.mean(), Error);
+}
+
+TEST(StudyConfig, TheToyConfigIsWhatToyDefaultsRuns) {
+  const nlohmann::json config = default_study_config("toy");
+  const ToyOptions options = toy_options(config, 7);
+  EXPECT_EQ(options.seed, 7u);
+  EXPECT_EQ(options.backtrack.seed, 7u);
+  EXPECT_EQ(options.degradation.seed, 7u);
+  EXPECT_EQ(options.degradation.num_checkpoints, config["degradation"]["num_checkpoints"]);
+  EXPECT_EQ(options.backtrack.iterations, config["backtrack"]["iterations"]);
+  EXPECT_EQ(options.backtrack.switching.iterations_per_target,
+            config["backtrack"]["iterations_per_target"]);
+  EXPECT_EQ(options.eval_every, config["study"]["eval_every"]);
+  // The toy's own scale: big batches and a larger learning rate than images.
+  EXPECT_EQ(options.backtrack.batch_size, 256);
+  EXPECT_DOUBLE_EQ(options.backtrack.generator_lr, 1e-3);
+  EXPECT_EQ(toy_defaults().backtrack.to_json(), toy_options(config, 0).backtrack.to_json());
+  EXPECT_EQ(default_study_config("fmnist")["backtrack"]["batch_size"], 32);
+  EXPECT_THROW(default_study_config("cifar"), Error);
+}
+
+}  // namespace
+}  // namespace disback
