@@ -25,9 +25,13 @@ struct Problem {
   std::function<ToyCurve(uint64_t seed, const std::string& path)> run;
 };
 
+std::string metric_name(const std::string& problem) {
+  return problem == "toy" ? "sliced W1" : "FID";
+}
+
 Problem toy_problem(const nlohmann::json& config) {
   auto teachers = std::make_shared<std::map<uint64_t, DenoiserPtr>>();
-  return {"sliced W1", [config, teachers](uint64_t seed, const std::string& path) {
+  return {metric_name("toy"), [config, teachers](uint64_t seed, const std::string& path) {
             const ToyOptions options = toy_options(config, seed);
             if (!teachers->count(seed)) (*teachers)[seed] = train_toy_teacher(options);
             return distill_toy(*(*teachers)[seed],
@@ -64,7 +68,7 @@ Problem fmnist_problem(const CommandLine& cli, const nlohmann::json& config) {
   auto reference = std::make_shared<FeatureStatistics>(
       fashion_mnist_statistics(*detector, "train", teacher->sample_shape().back()));
   const int64_t eval_samples = config.at("study").at("eval_samples");
-  return {"FID", [=](uint64_t seed, const std::string& path_file) {
+  return {metric_name("fmnist"), [=](uint64_t seed, const std::string& path_file) {
             std::shared_ptr<PathReader> path;
             if (!path_file.empty()) {
               const double sigma_init = config.at("generator").at("sigma_init");
@@ -93,6 +97,67 @@ nlohmann::json study_config(const CommandLine& cli) {
   return config;
 }
 
+// Writes config.json, summary.json and table.md of a finished study.
+void tabulate(const std::string& out, const nlohmann::json& config, const std::string& problem,
+              const std::map<std::string, MethodCurves>& curves, const nlohmann::json& switches) {
+  for (const char* method : {"baseline", "disback"}) {
+    DISBACK_CHECK(curves.count(method), out, "/curves.jsonl has no ", method, " rows");
+  }
+  const nlohmann::json& study = config.at("study");
+  const double tolerance = study.at("tolerance");
+  const SpeedUp result =
+      compare_convergence(curves.at("baseline"), curves.at("disback"), tolerance);
+  const int64_t seeds = curves.at("disback").per_seed.size();
+  const std::string table = speedup_table(study.at("label"), metric_name(problem), result, seeds);
+  write_text_atomically(out + "/config.json", config.dump(2) + "\n");
+  write_text_atomically(out + "/table.md", table);
+  write_text_atomically(out + "/summary.json",
+                        nlohmann::json{{"problem", problem},
+                                       {"metric", metric_name(problem)},
+                                       {"seeds", seeds},
+                                       {"tolerance", tolerance},
+                                       {"disback_switch_iterations", switches},
+                                       {"result", result.to_json()}}
+                            .dump(2));
+  std::cout << table;
+}
+
+// Runs both methods for every seed; returns their curves and DisBack's
+// switch iterations by seed.
+std::pair<std::map<std::string, MethodCurves>, nlohmann::json> run_study(const Problem& problem,
+                                                                         const std::string& out,
+                                                                         int64_t seeds) {
+  // Rows are appended as runs finish (a long study can be watched); they
+  // replace an earlier study's curves only when this one is complete.
+  const std::string curves_file = out + "/curves.jsonl";
+  std::ofstream rows(curves_file + ".partial");
+  std::map<std::string, MethodCurves> curves;
+  nlohmann::json switches = nlohmann::json::object();
+  for (int64_t seed = 0; seed < seeds; ++seed) {
+    for (const bool with_path : {false, true}) {
+      const std::string method = with_path ? "disback" : "baseline";
+      const std::string path = with_path ? str_cat(out, "/path_seed", seed, ".h5") : std::string();
+      const ToyCurve curve = problem.run(seed, path);
+      curves[method].iterations = curve.iterations;
+      curves[method].per_seed.push_back(curve.distance);
+      if (with_path) switches[std::to_string(seed)] = curve.switches;
+      for (size_t i = 0; i < curve.iterations.size(); ++i) {
+        rows << nlohmann::json{{"method", method},
+                               {"seed", seed},
+                               {"iteration", curve.iterations[i]},
+                               {problem.metric, curve.distance[i]}}
+                    .dump()
+             << std::endl;
+      }
+      log_info(method, " seed ", seed, ": ", problem.metric, " ", curve.distance.front(), " -> ",
+               curve.distance.back());
+    }
+  }
+  rows.close();
+  std::filesystem::rename(curves_file + ".partial", curves_file);
+  return {curves, switches};
+}
+
 }  // namespace
 
 int study_command(int argc, char** argv) {
@@ -104,6 +169,9 @@ int study_command(int argc, char** argv) {
       .option("set", "Overrides, e.g. backtrack.iterations=800,study.eval_every=25", "")
       .required("seeds", "Number of seeds (0, 1, ...); overrides study.seeds")
       .flag("print-config", "Print the study config that would run, and exit")
+      .flag("tabulate-only",
+            "Recompute summary.json and table.md from --out's curves.jsonl (e.g. with another "
+            "study.tolerance) without running anything")
       .option("teacher", "fmnist: teacher model file", "models/fmnist16_teacher.h5")
       .option("classifier", "fmnist: FID detector", kDefaultClassifierPath)
       .required("out", "Folder for config.json, curves.jsonl, summary.json and table.md");
@@ -119,55 +187,20 @@ int study_command(int argc, char** argv) {
     std::cout << config.dump(2) << "\n";
     return 0;
   }
-  const int64_t seeds = config.at("study").at("seeds");
-  const Problem problem = problem_name == "toy" ? toy_problem(config) : fmnist_problem(cli, config);
-
   const std::string out = cli.text("out");
-  std::filesystem::create_directories(out);
-  // Rows are appended as runs finish (a long study can be watched); they and
-  // the config replace an earlier study's files only when this one is complete.
-  const std::string curves_file = out + "/curves.jsonl";
-  std::ofstream curves(curves_file + ".partial");
-  MethodCurves baseline, disback;
-  nlohmann::json switches = nlohmann::json::object();
-  for (int64_t seed = 0; seed < seeds; ++seed) {
-    for (const bool with_path : {false, true}) {
-      const std::string method = with_path ? "disback" : "baseline";
-      const std::string path = with_path ? str_cat(out, "/path_seed", seed, ".h5") : std::string();
-      const ToyCurve curve = problem.run(seed, path);
-      MethodCurves& target = with_path ? disback : baseline;
-      target.iterations = curve.iterations;
-      target.per_seed.push_back(curve.distance);
-      if (with_path) switches[std::to_string(seed)] = curve.switches;
-      for (size_t i = 0; i < curve.iterations.size(); ++i) {
-        curves << nlohmann::json{{"method", method},
-                                 {"seed", seed},
-                                 {"iteration", curve.iterations[i]},
-                                 {problem.metric, curve.distance[i]}}
-                      .dump()
-               << std::endl;
-      }
-      log_info(method, " seed ", seed, ": ", problem.metric, " ", curve.distance.front(), " -> ",
-               curve.distance.back());
+  if (cli.enabled("tabulate-only")) {
+    nlohmann::json switches = nlohmann::json::object();
+    if (std::filesystem::exists(out + "/summary.json")) {
+      switches = read_json_file(out + "/summary.json").value("disback_switch_iterations", switches);
     }
+    tabulate(out, config, problem_name,
+             read_study_curves(out + "/curves.jsonl", metric_name(problem_name)), switches);
+    return 0;
   }
-  curves.close();
-  std::filesystem::rename(curves_file + ".partial", curves_file);
-  const double tolerance = config.at("study").at("tolerance");
-  const SpeedUp result = compare_convergence(baseline, disback, tolerance);
-  const std::string table =
-      speedup_table(config.at("study").at("label"), problem.metric, result, seeds);
-  write_text_atomically(out + "/config.json", config.dump(2) + "\n");
-  write_text_atomically(out + "/table.md", table);
-  write_text_atomically(out + "/summary.json",
-                        nlohmann::json{{"problem", problem_name},
-                                       {"metric", problem.metric},
-                                       {"seeds", seeds},
-                                       {"tolerance", tolerance},
-                                       {"disback_switch_iterations", switches},
-                                       {"result", result.to_json()}}
-                            .dump(2));
-  std::cout << table;
+  const Problem problem = problem_name == "toy" ? toy_problem(config) : fmnist_problem(cli, config);
+  std::filesystem::create_directories(out);
+  const auto [curves, switches] = run_study(problem, out, config.at("study").at("seeds"));
+  tabulate(out, config, problem_name, curves, switches);
   return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "pipeline/study.h"
 
 #include <cstdio>
+#include <fstream>
 #include <numeric>
 
 #include "common/error.h"
@@ -64,7 +65,9 @@ nlohmann::json SpeedUp::to_json() const {
           {"speedup", speedup},
           {"baseline_final", baseline_final},
           {"disback_final", disback_final},
-          {"target_value", target_value}};
+          {"target_value", target_value},
+          {"disback_settles_at", disback_settles_at},
+          {"baseline_reaches_disback_final_at", baseline_reaches_disback_final_at}};
 }
 
 namespace {
@@ -98,21 +101,65 @@ SpeedUp compare_convergence(const MethodCurves& baseline, const MethodCurves& di
   if (result.baseline_iteration > 0 && result.disback_iteration > 0) {
     result.speedup = double(result.baseline_iteration) / double(result.disback_iteration);
   }
+  const double disback_target = result.disback_final * (1 + tolerance);
+  result.disback_settles_at = first_at_or_below(disback.iterations, ours, disback_target);
+  result.baseline_reaches_disback_final_at =
+      first_at_or_below(baseline.iterations, base, disback_target);
   return result;
+}
+
+std::map<std::string, MethodCurves> read_study_curves(const std::string& file,
+                                                      const std::string& metric) {
+  std::ifstream in(file);
+  DISBACK_CHECK(in.good(), "cannot read study curves '", file, "'");
+  // (method, seed) -> (iteration, value) rows in file order.
+  std::map<std::string, std::map<int64_t, std::vector<std::pair<int64_t, double>>>> rows;
+  std::string line;
+  for (int64_t number = 1; std::getline(in, line); ++number) {
+    if (line.empty()) continue;
+    try {
+      const nlohmann::json row = nlohmann::json::parse(line);
+      rows[row.at("method")][row.at("seed")].emplace_back(row.at("iteration"), row.at(metric));
+    } catch (const nlohmann::json::exception& error) {
+      throw Error(
+          str_cat(file, ":", number, ": not a curve row with '", metric, "': ", error.what()));
+    }
+  }
+  std::map<std::string, MethodCurves> curves;
+  for (const auto& [method, seeds] : rows) {
+    MethodCurves& target = curves[method];
+    for (const auto& [seed, points] : seeds) {
+      std::vector<int64_t> iterations;
+      std::vector<double> values;
+      for (const auto& [iteration, value] : points) {
+        iterations.push_back(iteration);
+        values.push_back(value);
+      }
+      DISBACK_CHECK(target.per_seed.empty() || iterations == target.iterations, file, ": ", method,
+                    " seed ", seed, " was evaluated at other iterations than seed 0");
+      target.iterations = iterations;
+      target.per_seed.push_back(values);
+    }
+  }
+  return curves;
 }
 
 std::string speedup_table(const std::string& problem, const std::string& metric, const SpeedUp& r,
                           int64_t seeds) {
-  char row[512];
-  std::snprintf(row, sizeof(row), "| %s | %lld | %lld | %lld | %s | %.4g | %.4g |\n",
-                problem.c_str(), static_cast<long long>(seeds),
-                static_cast<long long>(r.baseline_iteration),
-                static_cast<long long>(r.disback_iteration),
-                r.speedup > 0 ? (std::to_string(r.speedup).substr(0, 4) + "x").c_str() : "n/a",
-                r.baseline_final, r.disback_final);
+  const auto iteration = [](int64_t i) { return i < 0 ? std::string("never") : std::to_string(i); };
+  char speedup[32] = "n/a";
+  if (r.speedup > 0) std::snprintf(speedup, sizeof(speedup), "%.2fx", r.speedup);
+  char finals[64];
+  std::snprintf(finals, sizeof(finals), "%.4g | %.4g", r.baseline_final, r.disback_final);
   return "| problem | seeds | baseline reaches its final " + metric +
          " at | DisBack first reaches it at | speed-up | baseline final " + metric +
-         " | DisBack final " + metric + " |\n|---|---|---|---|---|---|---|\n" + row;
+         " | DisBack final " + metric +
+         " | DisBack settles at | baseline reaches DisBack's final at |\n"
+         "|---|---|---|---|---|---|---|---|---|\n| " +
+         problem + " | " + std::to_string(seeds) + " | " + iteration(r.baseline_iteration) + " | " +
+         iteration(r.disback_iteration) + " | " + speedup + " | " + finals + " | " +
+         iteration(r.disback_settles_at) + " | " + iteration(r.baseline_reaches_disback_final_at) +
+         " |\n";
 }
 
 }  // namespace disback

@@ -8,6 +8,7 @@
 //   speedup             baseline_iteration / disback_iteration
 #pragma once
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -34,6 +35,11 @@ struct SpeedUp {
   double speedup = 0;
   double baseline_final = 0, disback_final = 0;
   double target_value = 0;
+  // The same reading at DisBack's own final quality, for when it ends
+  // better than the baseline: when DisBack settles, and when (if ever) the
+  // baseline first gets that good.
+  int64_t disback_settles_at = -1;
+  int64_t baseline_reaches_disback_final_at = -1;
   nlohmann::json to_json() const;
 };
 
@@ -41,6 +47,11 @@ struct SpeedUp {
 /// is the mean of the last `final_window` evaluations (noise-robust).
 SpeedUp compare_convergence(const MethodCurves& baseline, const MethodCurves& disback,
                             double tolerance = 0.05, int64_t final_window = 3);
+
+/// The curves of a study's curves.jsonl by method ("baseline", "disback"),
+/// seeds in file order; `metric` names the value column.
+std::map<std::string, MethodCurves> read_study_curves(const std::string& file,
+                                                      const std::string& metric);
 
 /// A markdown table of the comparison (`metric` names the quality column).
 std::string speedup_table(const std::string& problem, const std::string& metric,

@@ -548,6 +548,13 @@ def test_study_writes_curves_and_table_and_keeps_a_path_it_cannot_reuse(tmp_path
     assert "speed-up" in open(out / "table.md").read()
     assert json.load(open(out / "config.json"))["backtrack"]["iterations"] == 40
 
+    # Re-reading the same curves with a looser tolerance runs nothing.
+    run_cli("study", "--problem", "toy", "--set", quick + ",study.tolerance=0.5", "--out", out,
+            "--tabulate-only")
+    summary = json.load(open(out / "summary.json"))
+    assert summary["tolerance"] == 0.5 and summary["disback_switch_iterations"] == {"0": [10, 20, 30]}
+    assert "DisBack settles at" in open(out / "table.md").read()
+
     path_bytes = (out / "path_seed0.h5").read_bytes()
     result = subprocess.run(
         [cli_binary(), "study", "--problem", "toy", "--seeds", "1", "--out", str(out),
