@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Plots a `disback study` folder: quality against iteration, mean over seeds
-with the per-seed range shaded, for DisBack and the baseline.
+with the per-seed range shaded, for DisBack and the baseline, and DisBack's
+target switches.
 
 usage: /usr/bin/python3 experiments/plot_study.py STUDY_FOLDER
 """
@@ -31,9 +32,17 @@ def main(folder):
                           color=colour, alpha=0.2)
     axes.axhline(summary["result"]["target_value"], color="tab:red", linestyle=":",
                  label="baseline final + tolerance")
+    # Where DisBack moved to its next target (seed 0; the fixed rule switches
+    # at the same iterations for every seed).
+    switches = summary.get("disback_switch_iterations", {}).get("0", [])
+    for number, iteration in enumerate(switches):
+        axes.axvline(iteration, color="tab:blue", alpha=0.3, linewidth=0.8,
+                     label="DisBack target switch" if number == 0 else None)
     axes.set_xlabel("distillation iteration")
-    axes.set_ylabel(metric + " (lower is better)")
-    axes.set_title(f"{summary['problem']}: {summary['seeds']} seeds")
+    axes.set_yscale("log")  # the tail, where the methods differ, spans little of the range
+    axes.set_ylabel(metric + " (lower is better, log scale)")
+    label = summary.get("label", summary["problem"])
+    axes.set_title(f"{label}: {summary['seeds']} seeds", fontsize=9)
     axes.legend()
     figure.tight_layout()
     figure.savefig(f"{folder}/curves.png", dpi=120)

@@ -113,6 +113,7 @@ void tabulate(const std::string& out, const nlohmann::json& config, const std::s
   write_text_atomically(out + "/table.md", table);
   write_text_atomically(out + "/summary.json",
                         nlohmann::json{{"problem", problem},
+                                       {"label", study.at("label")},
                                        {"metric", metric_name(problem)},
                                        {"seeds", seeds},
                                        {"tolerance", tolerance},

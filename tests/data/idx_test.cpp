@@ -27,7 +27,10 @@ TEST(Idx, RoundTripsGzipFiles) {
 
 TEST(Idx, RejectsTruncatedAndForeignFiles) {
   const std::string path = temp_path("bad.idx");
-  std::ofstream(path, std::ios::binary) << std::string("\x00\x00\x08\x01\x00\x00\x00\x05ab", 10);
+  std::ofstream(path, std::ios::binary) << std::string(
+      "\x00\x00\x08\x01\x00\x00\x00\x05"
+      "ab",
+      10);
   try {
     read_idx(path);
     FAIL() << "expected an error";
