@@ -27,16 +27,16 @@ nlohmann::json BacktrackOptions::to_json() const {
 }
 
 void BacktrackOptions::validate() const {
-  DISBACK_CHECK(iterations >= 1, "--iterations: expected >= 1, got ", iterations);
-  DISBACK_CHECK(batch_size >= 1, "--batch: expected >= 1, got ", batch_size);
-  DISBACK_CHECK(generator_lr > 0, "--generator-lr: expected > 0, got ", generator_lr);
-  DISBACK_CHECK(fake_lr > 0, "--fake-lr: expected > 0, got ", fake_lr);
+  DISBACK_CHECK(iterations >= 1, "backtrack.iterations: expected >= 1, got ", iterations);
+  DISBACK_CHECK(batch_size >= 1, "backtrack.batch_size: expected >= 1, got ", batch_size);
+  DISBACK_CHECK(generator_lr > 0, "backtrack.generator_lr: expected > 0, got ", generator_lr);
+  DISBACK_CHECK(fake_lr > 0, "backtrack.fake_lr: expected > 0, got ", fake_lr);
   DISBACK_CHECK(beta1 >= 0 && beta1 < 1 && beta2 >= 0 && beta2 < 1,
-                "--beta1/--beta2: expected in [0, 1), got ", beta1, " and ", beta2);
-  DISBACK_CHECK(fake_updates >= 1, "--fake-updates: expected >= 1, got ", fake_updates);
-  DISBACK_CHECK(ema_half_life >= 0, "--ema-half-life: expected >= 0, got ", ema_half_life);
-  DISBACK_CHECK(grad_clip >= 0, "--grad-clip: expected >= 0, got ", grad_clip);
-  DISBACK_CHECK(holdout_size >= 1, "holdout_size: expected >= 1, got ", holdout_size);
+                "backtrack.beta1/beta2: expected in [0, 1), got ", beta1, " and ", beta2);
+  DISBACK_CHECK(fake_updates >= 1, "backtrack.fake_updates: expected >= 1, got ", fake_updates);
+  DISBACK_CHECK(ema_half_life >= 0, "backtrack.ema_half_life: expected >= 0, got ", ema_half_life);
+  DISBACK_CHECK(grad_clip >= 0, "backtrack.grad_clip: expected >= 0, got ", grad_clip);
+  DISBACK_CHECK(holdout_size >= 1, "backtrack.holdout_size: expected >= 1, got ", holdout_size);
   distillation.validate();
   switching.validate();
 }

@@ -19,9 +19,10 @@ nlohmann::json ScoreDistillationOptions::to_json() const {
 
 void ScoreDistillationOptions::validate() const {
   DISBACK_CHECK(objective == "diff-instruct" || objective == "dmd",
-                "--objective: expected diff-instruct or dmd, got '", objective, "'");
+                "backtrack.objective: expected diff-instruct or dmd, got '", objective, "'");
   DISBACK_CHECK(sigma_sampling == "lognormal" || sigma_sampling == "karras",
-                "--sigma-sampling: expected lognormal or karras, got '", sigma_sampling, "'");
+                "backtrack.sigma_sampling: expected lognormal or karras, got '", sigma_sampling,
+                "'");
   DISBACK_CHECK(sigma_min > 0 && sigma_max > sigma_min, "expected 0 < sigma_min < sigma_max, got ",
                 sigma_min, " and ", sigma_max);
   DISBACK_CHECK(grid_size >= 2, "expected a Karras grid of >= 2 levels, got ", grid_size);

@@ -15,15 +15,16 @@ nlohmann::json SwitchRuleOptions::to_json() const {
 
 void SwitchRuleOptions::validate() const {
   DISBACK_CHECK(rule == "fixed" || rule == "convergence",
-                "--switch-rule: expected fixed or convergence, got '", rule, "'");
-  DISBACK_CHECK(iterations_per_target >= 1, "--iterations-per-target: expected >= 1, got ",
+                "backtrack.switch_rule: expected fixed or convergence, got '", rule, "'");
+  DISBACK_CHECK(iterations_per_target >= 1, "backtrack.iterations_per_target: expected >= 1, got ",
                 iterations_per_target);
-  DISBACK_CHECK(threshold > 0 && threshold < 1, "--switch-threshold: expected in (0, 1), got ",
-                threshold);
-  DISBACK_CHECK(check_every >= 1, "--switch-check-every: expected >= 1, got ", check_every);
-  DISBACK_CHECK(min_iterations >= 1 && max_iterations >= min_iterations,
-                "expected 1 <= --switch-min-iterations <= --switch-max-iterations, got ",
-                min_iterations, " and ", max_iterations);
+  DISBACK_CHECK(threshold > 0 && threshold < 1,
+                "backtrack.switch_threshold: expected in (0, 1), got ", threshold);
+  DISBACK_CHECK(check_every >= 1, "backtrack.switch_check_every: expected >= 1, got ", check_every);
+  DISBACK_CHECK(
+      min_iterations >= 1 && max_iterations >= min_iterations,
+      "expected 1 <= backtrack.switch_min_iterations <= backtrack.switch_max_iterations, got ",
+      min_iterations, " and ", max_iterations);
 }
 
 SwitchRule::SwitchRule(SwitchRuleOptions options) : options_(std::move(options)) {

@@ -35,6 +35,15 @@ torch::Tensor decode(const std::string& storage, const torch::Tensor& stored,
   return (cpu_base + stored.to(torch::kFloat32).reshape(base.sizes()));
 }
 
+nlohmann::json parse_json_attr(const Hdf5File& file, const std::string& key) {
+  DISBACK_CHECK(file.has_attr("/", key), "'", file.path(), "' has no attribute '", key, "'");
+  try {
+    return nlohmann::json::parse(file.attr_string("/", key));
+  } catch (const nlohmann::json::exception& error) {
+    throw Error(str_cat("'", file.path(), "': attribute '", key, "' is not JSON: ", error.what()));
+  }
+}
+
 }  // namespace
 
 bool is_path_storage(const std::string& storage) {
@@ -95,7 +104,11 @@ void PathWriter::finish(const nlohmann::json& metadata) {
   file_.reset();
   std::error_code error;
   std::filesystem::rename(temporary_, path_, error);
-  DISBACK_CHECK(!error, "cannot move '", temporary_, "' to '", path_, "': ", error.message());
+  if (error) {
+    std::error_code ignored;
+    std::filesystem::remove(temporary_, ignored);
+    throw Error(str_cat("cannot write path '", path_, "': ", error.message()));
+  }
 }
 
 PathReader::PathReader(const std::string& path)
@@ -103,9 +116,16 @@ PathReader::PathReader(const std::string& path)
   DISBACK_CHECK(file_->has_attr("/", "format") && file_->attr_string("/", "format") == kPathFormat,
                 "'", path, "' is not a degradation path file (expected format '", kPathFormat,
                 "')");
-  config_ = nlohmann::json::parse(file_->attr_string("/", "config"));
-  metadata_ = nlohmann::json::parse(file_->attr_string("/", "metadata"));
+  config_ = parse_json_attr(*file_, "config");
+  metadata_ = parse_json_attr(*file_, "metadata");
   num_checkpoints_ = file_->attr_int("/", "num_checkpoints");
+  DISBACK_CHECK(num_checkpoints_ >= 1, "'", path, "': num_checkpoints is ", num_checkpoints_,
+                ", expected >= 1 (corrupt path file?)");
+  DISBACK_CHECK(file_->has("teacher"), "'", path, "' has no teacher (corrupt path file?)");
+  for (int64_t k = 1; k <= num_checkpoints_; ++k) {
+    DISBACK_CHECK(file_->has(checkpoint_group(k)), "'", path, "' lacks ", checkpoint_group(k),
+                  " of its ", num_checkpoints_, " checkpoints (corrupt path file?)");
+  }
   storage_ = file_->has_attr("/", "checkpoint_storage")
                  ? file_->attr_string("/", "checkpoint_storage")
                  : std::string(kExact);

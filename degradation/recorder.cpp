@@ -129,15 +129,19 @@ std::shared_ptr<PathReader> open_or_record_path(const Denoiser& teacher,
     record_degradation(teacher, initial_generator, options, path_file);
   }
   auto path = std::make_shared<PathReader>(path_file);
-  const nlohmann::json& recorded = path->metadata();
-  const nlohmann::json wanted = {{"options", options.to_json()},
-                                 {"sigma_init", initial_generator.sigma_init}};
+  check_path_matches(*path, options, initial_generator.sigma_init);
+  return path;
+}
+
+void check_path_matches(const PathReader& path, const DegradationOptions& options,
+                        double sigma_init) {
+  const nlohmann::json& recorded = path.metadata();
+  const nlohmann::json wanted = {{"options", options.to_json()}, {"sigma_init", sigma_init}};
   for (const auto& [key, value] : wanted.items()) {
-    DISBACK_CHECK(recorded.value(key, nlohmann::json()) == value, "path file '", path_file,
+    DISBACK_CHECK(recorded.value(key, nlohmann::json()) == value, "path file '", path.path(),
                   "' was recorded with ", key, " ", recorded.value(key, nlohmann::json()).dump(),
                   ", this run needs ", value.dump(), ": remove the file or choose another");
   }
-  return path;
 }
 
 }  // namespace disback

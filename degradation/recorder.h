@@ -71,6 +71,11 @@ nlohmann::json record_degradation(const Denoiser& teacher,
                                   const DegradationOptions& options, const std::string& path_file,
                                   const nlohmann::json& provenance = nlohmann::json::object());
 
+/// Throws, naming the file and both settings, unless `path` was recorded
+/// with `options` from a generator at `sigma_init`.
+void check_path_matches(const PathReader& path, const DegradationOptions& options,
+                        double sigma_init);
+
 /// The path in `path_file`, recorded first when the file does not exist.
 /// A file recorded with other options (or sigma_init) is refused, naming
 /// both, rather than silently reused or overwritten.

@@ -1,4 +1,6 @@
 // disback record-path: degradation recording (DisBack stage 1).
+#include <filesystem>
+
 #include "cli/args.h"
 #include "cli/commands.h"
 #include "cli/json_flags.h"
@@ -34,7 +36,15 @@ int record_path_command(int argc, char** argv) {
   } catch (const Error& error) {
     throw UsageError(error.what());
   }
-  const DenoiserPtr teacher = load_denoiser(cli.text("teacher"));
+  const std::string teacher_file = cli.text("teacher");
+  if (std::filesystem::exists(output) && (std::filesystem::is_directory(output) ||
+                                          (std::filesystem::exists(teacher_file) &&
+                                           std::filesystem::equivalent(output, teacher_file)))) {
+    throw UsageError(str_cat("--output: '", output, "' is ",
+                             std::filesystem::is_directory(output) ? "a folder" : "the teacher",
+                             "; choose another file"));
+  }
+  const DenoiserPtr teacher = load_denoiser(teacher_file);
   const nlohmann::json metadata =
       record_degradation(*teacher, {teacher->clone(), sigma_init}, options, output,
                          {{"teacher", cli.text("teacher")}});

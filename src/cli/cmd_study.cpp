@@ -9,6 +9,7 @@
 #include "cli/json_flags.h"
 #include "common/log.h"
 #include "common/run_dir.h"
+#include "degradation/recorder.h"
 #include "metrics/classifier.h"
 #include "metrics/evaluator.h"
 #include "nn/model_file.h"
@@ -52,7 +53,7 @@ ToyCurve fmnist_curve(const Denoiser& teacher, std::shared_ptr<PathReader> path,
   ToyCurve curve{{0}, {fid(backtracker.ema_generator())}, {}};
   while (!backtracker.finished()) {
     if (backtracker.step().at("switched") != 0) curve.switches.push_back(backtracker.iteration());
-    if (backtracker.iteration() % eval_every == 0) {
+    if (backtracker.iteration() % eval_every == 0 || backtracker.finished()) {
       curve.iterations.push_back(backtracker.iteration());
       curve.distance.push_back(fid(backtracker.ema_generator()));
       log_info(path ? "disback" : "baseline", " seed ", seed, " iteration ",
@@ -91,10 +92,28 @@ nlohmann::json study_config(const CommandLine& cli) {
     config = merge_config(config, read_json_file(cli.text("config")), cli.text("config"));
   }
   if (!cli.text("set").empty()) config = apply_set_overrides(config, cli.text("set"));
-  if (cli.given("seeds")) config["study"]["seeds"] = cli.integer("seeds");
-  const int64_t seeds = config.at("study").at("seeds");
-  if (seeds < 1) throw UsageError(str_cat("--seeds: expected >= 1, got ", seeds));
+  if (cli.given("seeds")) {
+    const int64_t seeds = cli.integer("seeds");
+    if (seeds < 1) throw UsageError(str_cat("--seeds: expected >= 1, got ", seeds));
+    config["study"]["seeds"] = seeds;
+  }
+  validate_study_config(config);
   return config;
+}
+
+std::string path_file(const std::string& out, int64_t seed) {
+  return str_cat(out, "/path_seed", seed, ".h5");
+}
+
+// A stale path file is refused before any run, not after the first baseline.
+void check_existing_paths(const std::string& out, const nlohmann::json& config) {
+  const int64_t seeds = config.at("study").at("seeds");
+  for (int64_t seed = 0; seed < seeds; ++seed) {
+    if (!std::filesystem::exists(path_file(out, seed))) continue;
+    check_path_matches(PathReader(path_file(out, seed)),
+                       degradation_options(config.at("degradation"), seed),
+                       config.at("generator").at("sigma_init"));
+  }
 }
 
 // Writes config.json, summary.json and table.md of a finished study.
@@ -137,7 +156,7 @@ std::pair<std::map<std::string, MethodCurves>, nlohmann::json> run_study(const P
   for (int64_t seed = 0; seed < seeds; ++seed) {
     for (const bool with_path : {false, true}) {
       const std::string method = with_path ? "disback" : "baseline";
-      const std::string path = with_path ? str_cat(out, "/path_seed", seed, ".h5") : std::string();
+      const std::string path = with_path ? path_file(out, seed) : std::string();
       const ToyCurve curve = problem.run(seed, path);
       curves[method].iterations = curve.iterations;
       curves[method].per_seed.push_back(curve.distance);
@@ -198,6 +217,7 @@ int study_command(int argc, char** argv) {
              read_study_curves(out + "/curves.jsonl", metric_name(problem_name)), switches);
     return 0;
   }
+  check_existing_paths(out, config);
   const Problem problem = problem_name == "toy" ? toy_problem(config) : fmnist_problem(cli, config);
   std::filesystem::create_directories(out);
   const auto [curves, switches] = run_study(problem, out, config.at("study").at("seeds"));

@@ -1,5 +1,7 @@
 #include "pipeline/config.h"
 
+#include <cmath>
+#include <filesystem>
 #include <fstream>
 
 #include "common/error.h"
@@ -79,7 +81,7 @@ std::string config_help(const std::string& section, const std::string& key) {
       {"num_checkpoints", "N, checkpoints after the teacher"},
       {"interval", "K, fine-tuning steps between checkpoints"},
       {"learning_rate", "Adam learning rate"},
-      {"storage", "path checkpoints: float16-delta (half the bytes) or exact (lossless)"},
+      {"storage", "path checkpoints: float16-delta (60-70 % of float32) or exact (lossless)"},
       {"sigma_init", "noise level of the one-step generator"},
   };
   const auto found = help.find(key);
@@ -102,12 +104,21 @@ nlohmann::json merge_config(const nlohmann::json& base, const nlohmann::json& ov
                            (expected.is_boolean() && value.is_boolean());
     DISBACK_CHECK(same_kind, origin, ": config key '", key, "' expects a value like ",
                   expected.dump(), ", got ", value.dump());
+    if (expected.is_number_integer() && !value.is_number_integer()) {
+      // 1e3 is a whole number written as a float; 1.5 is not a count.
+      const double number = value.get<double>();
+      DISBACK_CHECK(std::isfinite(number) && number == std::floor(number), origin, ": config key '",
+                    key, "' expects an integer, got ", value.dump());
+      merged[key] = static_cast<int64_t>(number);
+      continue;
+    }
     merged[key] = value;
   }
   return merged;
 }
 
 nlohmann::json read_json_file(const std::string& file) {
+  DISBACK_CHECK(!std::filesystem::is_directory(file), "config file '", file, "' is a folder");
   std::ifstream in(file);
   DISBACK_CHECK(in.good(), "cannot read config file '", file, "'");
   try {

@@ -1,10 +1,12 @@
 #include "pipeline/study.h"
 
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <numeric>
 
 #include "common/error.h"
+#include "common/log.h"
 #include "pipeline/config.h"
 
 namespace disback {
@@ -48,6 +50,31 @@ nlohmann::json default_study_config(const std::string& problem) {
   return problem == "toy" ? toy_study_config(config) : config;
 }
 
+void validate_study_config(const nlohmann::json& config) {
+  const nlohmann::json& study = config.at("study");
+  const int64_t seeds = study.at("seeds"), eval_every = study.at("eval_every"),
+                eval_samples = study.at("eval_samples");
+  const int64_t iterations = config.at("backtrack").at("iterations");
+  const double tolerance = study.at("tolerance"),
+               sigma_init = config.at("generator").at("sigma_init");
+  DISBACK_CHECK(seeds >= 1, "study.seeds: expected >= 1, got ", seeds);
+  DISBACK_CHECK(eval_every >= 1 && eval_every <= iterations, "study.eval_every: expected 1 ..",
+                iterations, " (backtrack.iterations), got ", eval_every);
+  DISBACK_CHECK(eval_samples >= 2, "study.eval_samples: expected >= 2, got ", eval_samples);
+  DISBACK_CHECK(tolerance >= 0 && std::isfinite(tolerance),
+                "study.tolerance: expected >= 0 (0.05 = within 5 %), got ", tolerance);
+  DISBACK_CHECK(sigma_init > 0, "generator.sigma_init: expected > 0, got ", sigma_init);
+  const DegradationOptions degradation = degradation_options(config.at("degradation"), 0);
+  const BacktrackOptions backtrack = backtrack_options(config.at("backtrack"), 0);
+  const int64_t before_teacher =
+      (degradation.num_checkpoints - 1) * backtrack.switching.iterations_per_target;
+  if (backtrack.switching.rule == "fixed" && before_teacher >= iterations) {
+    log_warning("DisBack spends ", before_teacher, " iterations on targets s_",
+                degradation.num_checkpoints - 1, "..s_1, backtrack.iterations is ", iterations,
+                ": it never reaches the teacher");
+  }
+}
+
 std::vector<double> MethodCurves::mean() const {
   DISBACK_CHECK(!per_seed.empty(), "no curves to average");
   std::vector<double> average(iterations.size(), 0.0);
@@ -72,8 +99,12 @@ nlohmann::json SpeedUp::to_json() const {
 
 namespace {
 
+// Mean of the last `window` values, never counting the first (the
+// untrained generator) when there are few.
 double tail_mean(const std::vector<double>& values, int64_t window) {
-  const int64_t n = std::min<int64_t>(window, values.size());
+  const int64_t n = std::min<int64_t>(window, int64_t(values.size()) - 1);
+  DISBACK_CHECK(n >= 1, "a curve needs an evaluation after its start, got ", values.size(),
+                " value(s)");
   return std::accumulate(values.end() - n, values.end(), 0.0) / double(n);
 }
 

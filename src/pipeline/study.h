@@ -22,6 +22,10 @@ namespace disback {
 /// file or --set overrides any subset, exactly as for `disback run`.
 nlohmann::json default_study_config(const std::string& problem);
 
+/// Throws, naming "section.key", for settings a study cannot run with;
+/// warns when the fixed rule would never reach the teacher.
+void validate_study_config(const nlohmann::json& config);
+
 /// Quality (lower is better) at common evaluation iterations, one curve per seed.
 struct MethodCurves {
   std::vector<int64_t> iterations;

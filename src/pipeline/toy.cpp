@@ -68,7 +68,7 @@ ToyCurve distill_toy(const Denoiser& teacher, const std::optional<std::string>& 
   curve.distance.push_back(toy_distance(backtracker.ema_generator(), options));
   while (!backtracker.finished()) {
     if (backtracker.step().at("switched") != 0) curve.switches.push_back(backtracker.iteration());
-    if (backtracker.iteration() % options.eval_every == 0) {
+    if (backtracker.iteration() % options.eval_every == 0 || backtracker.finished()) {
       curve.iterations.push_back(backtracker.iteration());
       curve.distance.push_back(toy_distance(backtracker.ema_generator(), options));
     }

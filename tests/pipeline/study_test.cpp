@@ -83,6 +83,46 @@ TEST(CompareConvergence, RefusesCurvesReadAtDifferentIterations) {
   EXPECT_THROW(ragged.mean(), Error);
 }
 
+TEST(CompareConvergence, TheFinalValueNeverCountsTheUntrainedStart) {
+  const SpeedUp result =
+      compare_convergence(one_curve({1.0, 0.2, 0.1}), one_curve({1.0, 0.2, 0.1}));
+  EXPECT_DOUBLE_EQ(result.baseline_final, 0.15);
+  EXPECT_THROW(compare_convergence(one_curve({1.0}), one_curve({1.0})), Error);
+}
+
+TEST(StudyConfig, SettingsAStudyCannotUseAreRefusedByKey) {
+  const auto refusal = [](const std::string& section, const std::string& key,
+                          nlohmann::json value) {
+    nlohmann::json config = default_study_config("toy");
+    config[section][key] = value;
+    try {
+      validate_study_config(config);
+    } catch (const Error& error) {
+      return std::string(error.what());
+    }
+    return std::string("accepted");
+  };
+  EXPECT_NE(refusal("study", "eval_every", 0).find("study.eval_every"), std::string::npos);
+  EXPECT_NE(refusal("study", "eval_every", 100000).find("study.eval_every"), std::string::npos);
+  EXPECT_NE(refusal("study", "tolerance", -0.1).find("study.tolerance"), std::string::npos);
+  EXPECT_NE(refusal("study", "eval_samples", 0).find("study.eval_samples"), std::string::npos);
+  EXPECT_NE(refusal("backtrack", "iterations_per_target", 0).find("iterations_per_target"),
+            std::string::npos);
+  EXPECT_NE(refusal("backtrack", "objective", "nope").find("backtrack.objective"),
+            std::string::npos);
+  EXPECT_EQ(refusal("study", "tolerance", 0.1), "accepted");
+}
+
+TEST(StudyConfig, TheLastIterationIsAlwaysEvaluated) {
+  ToyOptions options = toy_options(default_study_config("toy"));
+  options.teacher_iterations = 20;
+  options.backtrack.iterations = 10;
+  options.eval_every = 4;
+  options.eval_samples = 64;
+  const ToyCurve curve = distill_toy(*train_toy_teacher(options), std::nullopt, options);
+  EXPECT_EQ(curve.iterations, (std::vector<int64_t>{0, 4, 8, 10}));
+}
+
 TEST(StudyConfig, TheToyConfigIsWhatToyDefaultsRuns) {
   const nlohmann::json config = default_study_config("toy");
   const ToyOptions options = toy_options(config, 7);

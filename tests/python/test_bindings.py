@@ -250,6 +250,10 @@ def test_pipeline_config_errors_name_the_key():
         disback.run_pipeline({"bogus": 1})
     with pytest.raises(RuntimeError, match="'iterations' expects a value like"):
         disback.merge_config(config, {"backtrack": {"iterations": "many"}})
+    with pytest.raises(RuntimeError, match="'iterations' expects an integer, got 1.5"):
+        disback.merge_config(config, {"backtrack": {"iterations": 1.5}})
+    assert disback.merge_config(config, {"backtrack": {"iterations": 1e3}})["backtrack"][
+        "iterations"] == 1000
 
 
 def test_pipeline_trains_its_teacher_with_the_configured_arch(tmp_path):
@@ -532,6 +536,25 @@ def test_float16_path_files_read_back_in_h5py(tmp_path):
                 h5[f"teacher/{name}"].shape)
             numpy.testing.assert_array_equal(rebuilt, weights.detach().numpy())
     assert "degradation path" in run_cli("info", path_file)
+
+    # A path whose attributes promise more checkpoints than it holds is refused on opening.
+    with h5py.File(path_file, "r+") as h5:
+        h5.attrs["num_checkpoints"] = 9
+    with pytest.raises(RuntimeError, match="lacks checkpoints/0003"):
+        disback.PathReader(path_file)
+
+
+def test_record_path_never_overwrites_its_teacher(tmp_path):
+    teacher = str(tmp_path / "teacher.h5")
+    disback.Denoiser("toy2d", seed=1).save(teacher)
+    before = open(teacher, "rb").read()
+    for output, reason in ((teacher, "is the teacher"), (str(tmp_path), "is a folder")):
+        result = subprocess.run(
+            [cli_binary(), "record-path", "--teacher", teacher, "--output", output,
+             "--num-checkpoints", "1", "--interval", "2", "--threads", "1"],
+            capture_output=True, text=True, timeout=120)
+        assert result.returncode != 0 and f"--output: '{output}' {reason}" in result.stderr
+    assert open(teacher, "rb").read() == before
 
 
 def test_study_writes_curves_and_table_and_keeps_a_path_it_cannot_reuse(tmp_path):
