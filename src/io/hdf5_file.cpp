@@ -144,7 +144,9 @@ Hdf5File::Hdf5File(std::string path, Mode mode) : path_(std::move(path)) {
                 "' is not a readable HDF5 file (corrupt or another format)");
   const unsigned flags = mode == Mode::kRead ? H5F_ACC_RDONLY : H5F_ACC_RDWR;
   file_ = H5Fopen(path_.c_str(), flags, H5P_DEFAULT);
-  DISBACK_CHECK(file_ >= 0, "cannot open HDF5 file '", path_, "'");
+  // A file whose signature survives but whose end was cut off (an
+  // interrupted copy) fails here.
+  DISBACK_CHECK(file_ >= 0, "cannot open HDF5 file '", path_, "' (truncated or corrupt?)");
 }
 
 Hdf5File::~Hdf5File() {

@@ -86,10 +86,23 @@ void save_denoiser(const std::string& path, const Denoiser& denoiser,
   });
 }
 
+namespace {
+
+// A path file shares the model file's attributes (config, metadata), so
+// it is named as such rather than reported as a model missing its weights.
+void require_model_file(const Hdf5File& file) {
+  DISBACK_CHECK(!file.has_attr("/", "num_checkpoints"), "'", file.path(),
+                "' is a degradation path, not a model file (its checkpoints load through "
+                "PathReader; 'disback info' describes it)");
+  DISBACK_CHECK(file.has_attr("/", "config"), "'", file.path(),
+                "' is not a model file: it has no 'config' attribute");
+}
+
+}  // namespace
+
 nlohmann::json read_model_config(const std::string& path) {
   Hdf5File file(path, Hdf5File::Mode::kRead);
-  DISBACK_CHECK(file.has_attr("/", "config"), "'", path,
-                "' is not a model file: it has no 'config' attribute");
+  require_model_file(file);
   return parse_json_attr(file, "config");
 }
 
@@ -101,8 +114,7 @@ nlohmann::json read_model_metadata(const std::string& path) {
 
 DenoiserPtr load_denoiser(const std::string& path) {
   Hdf5File file(path, Hdf5File::Mode::kRead);
-  DISBACK_CHECK(file.has_attr("/", "config"), "'", path,
-                "' is not a model file: it has no 'config' attribute");
+  require_model_file(file);
   nlohmann::json config = parse_json_attr(file, "config");
   DenoiserPtr denoiser;
   try {

@@ -542,6 +542,8 @@ def test_float16_path_files_read_back_in_h5py(tmp_path):
         h5.attrs["num_checkpoints"] = 9
     with pytest.raises(RuntimeError, match="lacks checkpoints/0003"):
         disback.PathReader(path_file)
+    with pytest.raises(RuntimeError, match="is a degradation path, not a model file"):
+        disback.load_denoiser(path_file)
 
 
 def test_record_path_never_overwrites_its_teacher(tmp_path):
