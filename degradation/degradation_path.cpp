@@ -50,6 +50,15 @@ bool is_path_storage(const std::string& storage) {
   return storage == kFloat16Delta || storage == kExact;
 }
 
+bool is_path_file(const std::string& file) {
+  const Hdf5File h5(file, Hdf5File::Mode::kRead);
+  return h5.has_attr("/", "format") && h5.attr_string("/", "format") == kPathFormat;
+}
+
+double float32_path_bytes(int64_t num_checkpoints, int64_t parameter_count) {
+  return double(num_checkpoints + 1) * double(parameter_count) * sizeof(float);
+}
+
 std::string checkpoint_group(int64_t k) {
   char name[32];
   std::snprintf(name, sizeof(name), "checkpoints/%04lld", static_cast<long long>(k));

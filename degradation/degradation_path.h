@@ -78,6 +78,13 @@ class PathReader {
 /// The checkpoint storage names PathWriter accepts.
 bool is_path_storage(const std::string& storage);
 
+/// True when `file` is an HDF5 file written by PathWriter.
+bool is_path_file(const std::string& file);
+
+/// The bytes teacher + `num_checkpoints` networks of `parameter_count`
+/// weights take as plain float32: what a path file's size is measured against.
+double float32_path_bytes(int64_t num_checkpoints, int64_t parameter_count);
+
 /// The group name of checkpoint k ("checkpoints/0003").
 std::string checkpoint_group(int64_t k);
 

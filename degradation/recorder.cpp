@@ -100,7 +100,7 @@ nlohmann::json DegradationRecorder::finish() {
   metadata["seconds"] = seconds;
   writer_->finish(metadata);
   const double float32_bytes =
-      double(writer_->num_checkpoints() + 1) * double(auxiliary_->parameter_count()) * 4;
+      float32_path_bytes(writer_->num_checkpoints(), auxiliary_->parameter_count());
   log_info("degradation: ", writer_->num_checkpoints(), " checkpoints in ",
            format_duration(seconds), ", saved ", path_file_, ": ",
            format_bytes(double(std::filesystem::file_size(path_file_))), " (",

@@ -12,17 +12,12 @@
 namespace disback::cli {
 namespace {
 
-bool is_path_file(const std::string& file) {
-  const Hdf5File h5(file, Hdf5File::Mode::kRead);
-  return h5.has_attr("/", "format") && h5.attr_string("/", "format").rfind("disback-path", 0) == 0;
-}
-
 void print_path(const std::string& file) {
   const PathReader path(file);
   const DenoiserPtr teacher = path.load(0);
   const double bytes = double(std::filesystem::file_size(file));
   const double float32_bytes =
-      double(path.num_checkpoints() + 1) * double(teacher->parameter_count()) * 4;
+      float32_path_bytes(path.num_checkpoints(), teacher->parameter_count());
   std::cout << "file:        " << file << " (degradation path)\n"
             << "checkpoints: teacher + " << path.num_checkpoints() << " (" << path.storage()
             << ")\n"

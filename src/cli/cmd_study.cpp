@@ -41,26 +41,21 @@ Problem toy_problem(const nlohmann::json& config) {
           }};
 }
 
-// Distils one seed with the FID of the EMA generator read every
-// `eval_every` iterations, as the toy reads its sliced W1.
+// Distils one seed, reading the FID of the EMA generator as the toy reads
+// its sliced W1.
 ToyCurve fmnist_curve(const Denoiser& teacher, std::shared_ptr<PathReader> path,
                       const nlohmann::json& config, uint64_t seed,
                       const std::function<double(const OneStepGenerator&)>& fid) {
   const double sigma_init = config.at("generator").at("sigma_init");
-  const int64_t eval_every = config.at("study").at("eval_every");
   Backtracker backtracker(teacher, {teacher.clone(), sigma_init}, path,
                           backtrack_options(config.at("backtrack"), seed));
-  ToyCurve curve{{0}, {fid(backtracker.ema_generator())}, {}};
-  while (!backtracker.finished()) {
-    if (backtracker.step().at("switched") != 0) curve.switches.push_back(backtracker.iteration());
-    if (backtracker.iteration() % eval_every == 0 || backtracker.finished()) {
-      curve.iterations.push_back(backtracker.iteration());
-      curve.distance.push_back(fid(backtracker.ema_generator()));
-      log_info(path ? "disback" : "baseline", " seed ", seed, " iteration ",
-               backtracker.iteration(), ": FID ", curve.distance.back());
-    }
-  }
-  return curve;
+  return trace_quality(backtracker, config.at("study").at("eval_every"),
+                       [&](const OneStepGenerator& generator) {
+                         const double value = fid(generator);
+                         log_info(path ? "disback" : "baseline", " seed ", seed, " iteration ",
+                                  backtracker.iteration(), ": FID ", value);
+                         return value;
+                       });
 }
 
 Problem fmnist_problem(const CommandLine& cli, const nlohmann::json& config) {

@@ -50,6 +50,19 @@ double toy_distance(const OneStepGenerator& generator, const ToyOptions& options
   return sliced_wasserstein(samples, data, 256, options.seed);
 }
 
+ToyCurve trace_quality(Backtracker& backtracker, int64_t eval_every,
+                       const std::function<double(const OneStepGenerator&)>& quality) {
+  ToyCurve curve{{backtracker.iteration()}, {quality(backtracker.ema_generator())}, {}};
+  while (!backtracker.finished()) {
+    if (backtracker.step().at("switched") != 0) curve.switches.push_back(backtracker.iteration());
+    if (backtracker.iteration() % eval_every == 0 || backtracker.finished()) {
+      curve.iterations.push_back(backtracker.iteration());
+      curve.distance.push_back(quality(backtracker.ema_generator()));
+    }
+  }
+  return curve;
+}
+
 ToyCurve distill_toy(const Denoiser& teacher, const std::optional<std::string>& path_file,
                      const ToyOptions& options) {
   std::shared_ptr<PathReader> path;
@@ -63,17 +76,9 @@ ToyCurve distill_toy(const Denoiser& teacher, const std::optional<std::string>& 
   backtrack.seed = options.seed;
   Backtracker backtracker(teacher, {teacher.clone(), options.sigma_init}, path, backtrack);
 
-  ToyCurve curve;
-  curve.iterations.push_back(0);
-  curve.distance.push_back(toy_distance(backtracker.ema_generator(), options));
-  while (!backtracker.finished()) {
-    if (backtracker.step().at("switched") != 0) curve.switches.push_back(backtracker.iteration());
-    if (backtracker.iteration() % options.eval_every == 0 || backtracker.finished()) {
-      curve.iterations.push_back(backtracker.iteration());
-      curve.distance.push_back(toy_distance(backtracker.ema_generator(), options));
-    }
-  }
-  return curve;
+  return trace_quality(backtracker, options.eval_every, [&](const OneStepGenerator& generator) {
+    return toy_distance(generator, options);
+  });
 }
 
 }  // namespace disback

@@ -3,6 +3,7 @@
 // data as its quality measure (lower is better).
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <vector>
@@ -44,6 +45,11 @@ struct ToyCurve {
   std::vector<double> distance;
   std::vector<int64_t> switches;  // iterations at which the target moved
 };
+
+/// Runs `backtracker` to its end, reading `quality` of its EMA generator at
+/// the start, every `eval_every` iterations and at the last iteration.
+ToyCurve trace_quality(Backtracker& backtracker, int64_t eval_every,
+                       const std::function<double(const OneStepGenerator&)>& quality);
 
 /// Distils a one-step generator from `teacher`: DisBack when `path_file` is
 /// given (recorded first if it does not exist), else the baseline.

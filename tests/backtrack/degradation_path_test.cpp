@@ -47,7 +47,7 @@ TEST(DegradationPath, XorStorageReconstructsTheLastCheckpointBitForBit) {
 
 // Fine-tuning moves weights by far less than their size: storing only the
 // move in float16 halves the file and errs by at most |move| * 2^-11.
-TEST(DegradationPath, Float16DeltaHalvesTheFileWithinItsReportedError) {
+TEST(DegradationPath, Float16DeltaShrinksTheFileWithinItsReportedError) {
   torch::manual_seed(5);
   nlohmann::json config = testing_support::tiny_mlp_config();
   config["hidden"] = 256;  // large tensors, so the weights outweigh the file's headers
@@ -124,6 +124,18 @@ TEST(DegradationPath, UnfinishedWriterLeavesAnEarlierFileIntact) {
   EXPECT_EQ(std::filesystem::file_size(path.file), size_before);
   EXPECT_EQ(PathReader(path.file).num_checkpoints(), 1);
   EXPECT_FALSE(std::filesystem::exists(path.file + ".tmp"));
+}
+
+TEST(DegradationPath, AWriteThatCannotLandLeavesNoTemporaryFile) {
+  torch::manual_seed(5);
+  Denoiser teacher(testing_support::tiny_mlp_config());
+  const std::string folder = testing_support::temp_file("taken_by_a_folder.h5");
+  std::filesystem::create_directories(folder);
+  PathWriter writer(folder, teacher);
+  writer.add_checkpoint(teacher);
+  EXPECT_THROW(writer.finish({}), Error);
+  EXPECT_FALSE(std::filesystem::exists(folder + ".tmp"));
+  EXPECT_TRUE(std::filesystem::is_directory(folder));
 }
 
 TEST(DegradationPath, RejectsOtherFilesAndOutOfRangeCheckpoints) {

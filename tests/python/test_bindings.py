@@ -577,7 +577,8 @@ def test_study_writes_curves_and_table_and_keeps_a_path_it_cannot_reuse(tmp_path
     run_cli("study", "--problem", "toy", "--set", quick + ",study.tolerance=0.5", "--out", out,
             "--tabulate-only")
     summary = json.load(open(out / "summary.json"))
-    assert summary["tolerance"] == 0.5 and summary["disback_switch_iterations"] == {"0": [10, 20, 30]}
+    assert summary["tolerance"] == 0.5
+    assert summary["disback_switch_iterations"] == {"0": [10, 20, 30]}
     assert "DisBack settles at" in open(out / "table.md").read()
 
     path_bytes = (out / "path_seed0.h5").read_bytes()
@@ -587,5 +588,6 @@ def test_study_writes_curves_and_table_and_keeps_a_path_it_cannot_reuse(tmp_path
         capture_output=True, text=True, timeout=300)
     assert result.returncode != 0
     assert "path_seed0.h5" in result.stderr and "remove the file" in result.stderr
+    assert "baseline seed 0" not in result.stderr, "the stale path must be refused before any run"
     assert (out / "path_seed0.h5").read_bytes() == path_bytes
     assert (out / "curves.jsonl").exists(), "a failed study must not remove earlier curves"
